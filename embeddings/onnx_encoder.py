@@ -1,0 +1,77 @@
+"""The fast backend: the int8 ONNX export run with onnxruntime, no torch needed at question time."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.build import DOCUMENT_PROMPT, QUERY_PROMPT
+
+
+def nfc(text: str) -> str:
+    """Vietnamese arrives decomposed (NFD) in the wild; the model was trained on composed text."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+class OnnxEncoder:
+    """multilingual-e5-small, int8, on onnxruntime.
+
+    Example:
+        >>> enc = OnnxEncoder("~/.cache/newsqa/model/onnx-int8")
+        >>> enc.encode_query(["Luật An ninh mạng có hiệu lực khi nào?"]).shape
+        (1, 384)
+    """
+
+    def __init__(self, folder: str | Path, threads: int | None = None, max_tokens: int = 512) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        folder = Path(folder)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.max_tokens = max_tokens
+        self.dim = self.session.get_outputs()[0].shape[-1]
+        self.prompts = {"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT}
+
+    def encode_query(self, texts: str | Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, QUERY_PROMPT, batch_size)
+
+    def encode_document(self, texts: str | Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, DOCUMENT_PROMPT, batch_size)
+
+    def _encode(self, texts: str | Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
+        single = isinstance(texts, str)
+        tokens = self.token_embeddings([texts] if single else list(texts), prompt, batch_size)
+        vectors = np.stack([t.mean(axis=0) for t in tokens]) if tokens else np.zeros((0, self.dim), np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors[0] if single else vectors
+
+    def token_embeddings(self, texts: Sequence[str], prompt: str, batch_size: int = 32) -> list[np.ndarray]:
+        """Last hidden states, one (tokens, dim) array per text, specials included.
+
+        Texts are sorted by length so each batch pads little, then put back in order.
+        """
+        encoded = self.tokenizer(
+            [prompt + nfc(t) for t in texts], truncation=True, max_length=self.max_tokens
+        )["input_ids"]
+        order = np.argsort([-len(ids) for ids in encoded], kind="stable")
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(encoded[i]) for i in batch)
+            ids = np.full((len(batch), width), self.tokenizer.pad_token_id, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids[row, : len(encoded[i])] = encoded[i]
+                mask[row, : len(encoded[i])] = 1
+            (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            for row, i in enumerate(batch):
+                out[i] = hidden[row, : len(encoded[i])].astype(np.float32)
+        return out
