@@ -1,0 +1,226 @@
+"""The facade the CLI, the chat page, the eval runner and Python users call. It only delegates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from importlib.resources import files
+from pathlib import Path
+
+from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
+from qa.conversation import Turn, rewrite, user_questions
+from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
+from qa.indexer import Indexer
+from qa.quoting import Quoter, confidence
+from qa.retrieval import Retriever
+from qa.text import detect_language, nfc
+from qa.types import Answer, IngestReport, Quote
+from store import PassageStore
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+HISTORY_TURNS = 3
+# Below this confidence (best sentence score) the articles are taken not to answer. Calibrated on
+# eval/questions.jsonl with `python -m eval --calibrate` (see README).
+ABSTAIN_BELOW = {"vi": 0.90, "en": 0.83}
+
+MESSAGES = {
+    "vi": {
+        "answer": "Theo bài “{title}”{date}:",
+        "abstain": "Các bài báo hiện có không chứa thông tin trả lời câu hỏi này.",
+        "followup": "Hiểu câu hỏi là: “{query}”",
+    },
+    "en": {
+        "answer": "According to “{title}”{date} (quoted in Vietnamese):",
+        "abstain": "The articles do not contain an answer to this question.",
+        "followup": "Understood as: “{query}”",
+    },
+}
+
+_model_cache: dict[tuple, object] = {}
+_model_lock = threading.Lock()
+
+
+def builtin_articles() -> Path:
+    """The two Ministry of Public Security articles shipped with the package: the default corpus."""
+    return Path(str(files("qa") / "data" / "articles"))
+
+
+def default_index_dir() -> Path:
+    if os.environ.get("NEWSQA_INDEX"):
+        return Path(os.environ["NEWSQA_INDEX"]).expanduser()
+    from platformdirs import user_cache_dir
+
+    cache = os.environ.get("NEWSQA_CACHE") or user_cache_dir("newsqa")
+    return Path(cache).expanduser() / "index-builtin"
+
+
+def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | None = None, name: str | None = None):
+    """One model per process and configuration: loading it is the slow part of starting up."""
+    key = (backend, str(model_dir), name)
+    with _model_lock:
+        if key not in _model_cache:
+            try:
+                _model_cache[key] = load_model(backend, folder=model_dir, name=name)
+            except (OSError, ValueError, RuntimeError, ImportError) as exc:
+                raise ModelLoadError(f"cannot load the embedding model: {exc}") from exc
+        return _model_cache[key]
+
+
+def _date_suffix(date: str | None) -> str:
+    if not date:
+        return ""
+    y, m, d = date.split("-")
+    return f", {int(d)}/{int(m)}/{y}"
+
+
+class Assistant:
+    """Question answering over news articles, by quoting them.
+
+    Example:
+        >>> from qa import Assistant
+        >>> assistant = Assistant.default()
+        >>> answer = assistant.ask("Luật An ninh mạng có hiệu lực từ ngày nào?")
+        >>> answer.quotes[0].highlighted_text
+        ['Luật An ninh mạng đã được Quốc hội Việt Nam thông qua ngày 12/6/2018 và chính thức có hiệu lực từ ngày 1/1/2019.']
+    """
+
+    def __init__(self, store: PassageStore, model) -> None:
+        self.store = store
+        self.model = model
+        self.retriever = Retriever(model, store)
+        self.indexer = Indexer(model, store)
+        self._turns: OrderedDict[tuple, tuple[Turn, str]] = OrderedDict()
+
+    # --------------------------------------------------------------- opening
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | Path,
+        create: bool = True,
+        backend: Backend = DEFAULT_BACKEND,
+        model_dir: str | Path | None = None,
+        model_name: str | None = None,
+        index_kind: str = "auto",
+    ) -> Assistant:
+        """Open (or create) the index in `index_dir`."""
+        model = shared_model(backend, model_dir, model_name)
+        dim = int(model.encode_query(["dim"]).shape[-1])
+        store = PassageStore.open(index_dir, model_id(model), dim, create=create, index_kind=index_kind)
+        return cls(store, model)
+
+    @classmethod
+    def default(cls, index_dir: str | Path | None = None, **kwargs) -> Assistant:
+        """The built-in articles, indexed on first use (in the user cache dir unless told otherwise)."""
+        assistant = cls.open(index_dir or default_index_dir(), **kwargs)
+        if assistant.store.count_articles() == 0:
+            log.warning("Indexing the built-in articles (first run only)...")
+            assistant.add([builtin_articles()], progress=False)
+        return assistant
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --------------------------------------------------------------- writing
+    def add(self, paths, progress: bool = True) -> IngestReport:
+        """Add articles from files or folders (.txt, .md, .html, .jsonl); see `IngestReport`."""
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        report = self.indexer.add(paths, progress=progress)
+        self._turns.clear()
+        return report
+
+    def remove(self, article_id: str) -> bool:
+        """Remove one article and its passages; False when there is no such article."""
+        self.store.begin()
+        try:
+            removed = self.store.delete_article(article_id)
+        except BaseException:
+            self.store.rollback()
+            raise
+        self.store.commit(changed=removed)
+        self._turns.clear()
+        return removed
+
+    def stats(self) -> dict:
+        return self.store.stats()
+
+    # ---------------------------------------------------------------- asking
+    def ask(self, question: str, history=None, k: int = 3) -> Answer:
+        """Answer `question` by quoting up to `k` passages, or abstain.
+
+        Args:
+            question: Vietnamese or English, with or without diacritics.
+            history: earlier user questions (strings) or chat messages {"role", "content"}.
+            k: how many quotes at most.
+        Raises:
+            BadQuestion: empty or over MAX_QUESTION_CHARS characters.
+            EmptyIndex: the index holds no article.
+        """
+        started = time.perf_counter()
+        question = nfc(question or "").strip()
+        if not question:
+            raise BadQuestion("the question is empty: type a question about the articles")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise BadQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+        if k <= 0:
+            raise ValueError("k must be greater than 0")
+        if self.store.count_passages() == 0:
+            raise EmptyIndex("the index holds no article yet: add some first")
+        language = detect_language(question)
+        previous, previous_answer = self._resolve_history(user_questions(history)[-HISTORY_TURNS:])
+        effective = rewrite(question, previous, previous_answer)
+        answer = self._answer(question, effective, language, k, previous.article_id if previous else None)
+        answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
+        return answer
+
+    def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
+        vector = self.retriever.embed_query(effective)
+        hits = self.retriever.run(effective, language, top_k=max(8, k * 3), query_vector=vector,
+                                  prefer_article=prefer_article)
+        quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
+        evidence = quoter.rank(effective, vector, hits, language)
+        sure = confidence(evidence)
+        threshold = ABSTAIN_BELOW.get(language, ABSTAIN_BELOW["vi"])
+        answer = Answer(question=question, abstained=sure < threshold, language=language,
+                        effective_query=effective, confidence=round(sure, 4))
+        answer.quotes = self._quotes(evidence, k) if evidence else []
+        text = MESSAGES[language]
+        if answer.abstained:
+            answer.message = text["abstain"]
+        else:
+            top = answer.quotes[0]
+            answer.message = text["answer"].format(title=top.title, date=_date_suffix(top.date))
+        return answer
+
+    @staticmethod
+    def _quotes(evidence, k: int) -> list[Quote]:
+        """The top `k` passages, one quote each; later ones only if their score is near the best."""
+        best = evidence[0].score
+        chosen = [e for e in evidence[:k] if e.score >= best - 0.25]
+        return [Quoter.to_quote(e) for e in chosen]
+
+    def _resolve_history(self, questions: list[str]) -> tuple[Turn | None, str]:
+        """Resolve earlier turns in order, so a follow-up of a follow-up still knows its subject."""
+        previous, previous_answer = None, ""
+        for q in questions:
+            key = (self.store.generation, previous.effective_query if previous else None, q)
+            cached = self._turns.get(key)
+            if cached is None:
+                q = nfc(q)
+                effective = rewrite(q, previous, previous_answer)
+                answer = self._answer(q, effective, detect_language(q), 1,
+                                      previous.article_id if previous else None)
+                top = answer.quotes[0] if answer.quotes and not answer.abstained else None
+                turn = Turn(q, effective, top.article_id if top else None)
+                said = " ".join(top.highlighted_text) if top else ""
+                cached = (turn, said)
+                self._turns[key] = cached
+                while len(self._turns) > 256:
+                    self._turns.popitem(last=False)
+            previous, previous_answer = cached
+        return previous, previous_answer

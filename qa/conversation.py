@@ -1,0 +1,116 @@
+"""Follow-up questions without an LLM: spot them, then rebuild a stand-alone query from the turns before.
+
+"Ông ấy đề nghị EU điều gì?" after "Ai đã tiếp Gunnar Wiegand?" becomes a query that names the
+person and keeps the topic; "còn … thì sao?" / "what about …?" swaps the new subject into the
+previous question. A question that stands alone is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.text import syllables
+
+# Pronouns and demonstratives that point back to something said before.
+VI_ANAPHORA = re.compile(
+    r"\b(ông ấy|bà ấy|anh ấy|chị ấy|ông ta|bà ta|anh ta|cô ấy|họ|người này|người đó|vị này|vị đó|"
+    r"(dự án|hội thảo|luật|hiệp định|sự kiện|cuộc gặp|buổi tiếp|chương trình|cơ quan|tổ chức|việc|điều|nghị định)"
+    r" (đó|này|ấy|trên)|"
+    r"ong ay|ba ay|nguoi nay|du an do|du an nay|hoi thao do|hoi thao nay|luat nay|luat do)\b",
+    re.IGNORECASE,
+)
+EN_ANAPHORA = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
+# Weaker pointers ("it", "that") are also relative pronouns: they count only in short questions.
+EN_WEAK_ANAPHORA = re.compile(
+    r"\b(it|its|this|that|these|those|the (project|workshop|law|agreement|meeting|event|programme|program))\b",
+    re.IGNORECASE,
+)
+SHORT_QUESTION = 8  # words
+WHAT_ABOUT = re.compile(
+    r"^\s*(?:(?:và |vậy |thế )?còn\s+(?P<vi>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?"
+    r"|(?P<vi2>.+?)\s+thì sao|(?:and )?(?:what|how) about\s+(?P<en>.+?))\s*\??\s*$",
+    re.IGNORECASE,
+)
+NAME = re.compile(r"(?:(?<=\s)|^)([A-ZÀ-ỸĐ][\wÀ-ỹ]*(?:[ -][A-ZÀ-ỸĐ][\wÀ-ỹ]*)+)")
+QUESTION_WORDS = set(
+    ["ai", "gì", "nào", "đâu", "sao", "bao", "nhiêu", "mấy", "khi", "thế", "nào", "như", "là", "có", "không", "được", "của", "và", "the", "a", "an", "is", "are", "was", "were", "what", "who", "whom", "when", "where", "which", "why", "how", "did", "does", "do", "of", "in", "on", "to", "for"]
+)
+
+
+@dataclass
+class Turn:
+    """A resolved user turn: what was asked and what was searched."""
+
+    question: str
+    effective_query: str
+    article_id: str | None = None  # the article quoted in the answer
+
+
+def user_questions(history) -> list[str]:
+    """Earlier user questions from strings or chat messages {"role", "content"}."""
+    out = []
+    for item in history or []:
+        if isinstance(item, str):
+            text = item
+        elif isinstance(item, dict) and item.get("role", "user") == "user":
+            content = item.get("content", "")
+            text = content if isinstance(content, str) else " ".join(
+                c.get("text", "") for c in content if isinstance(c, dict)
+            )
+        else:
+            continue
+        if text.strip():
+            out.append(text.strip())
+    return out
+
+
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    if WHAT_ABOUT.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q):
+        return True
+    words = len(syllables(q))
+    return words <= 3 or (words <= SHORT_QUESTION and bool(EN_WEAK_ANAPHORA.search(q)))
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised multi-word names (Tô Lâm, Gunnar Wiegand, Luật An ninh mạng), sentence starts aside."""
+    names = []
+    for m in NAME.finditer(text):
+        name = m.group(1)
+        if name.split()[0].lower() in QUESTION_WORDS:
+            name = " ".join(name.split()[1:])
+        if len(name.split()) >= 2:
+            names.append(name)
+    return names
+
+
+def topic_of(text: str) -> str:
+    """The previous query without its question words: the subject a follow-up keeps."""
+    return " ".join(w for w in re.findall(r"[\wÀ-ỹ/]+", text) if w.lower() not in QUESTION_WORDS)
+
+
+def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> str:
+    """A stand-alone query for `question` given the previous turn (and the sentence it was answered with)."""
+    if previous is None or not is_follow_up(question):
+        return question
+    q = question.strip()
+    m = WHAT_ABOUT.match(q)
+    if m:
+        subject = (m.group("vi") or m.group("vi2") or m.group("en") or "").strip()
+        old_names = names_in(previous.question)
+        if old_names and subject:
+            return previous.effective_query.replace(old_names[0], subject, 1)
+        return f"{subject} {previous.effective_query}".strip()
+    asked = previous.question
+    answer_names = [n for n in names_in(previous_answer) if n not in asked]
+    # After "who …?" a pronoun points at the person in the answer, otherwise at the one in the question.
+    if re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
+        candidates = answer_names + names_in(asked)
+    else:
+        candidates = names_in(asked) + answer_names
+    anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA, EN_WEAK_ANAPHORA) if a.search(q)), None)
+    if candidates and anaphora is not None:
+        resolved = anaphora.sub(candidates[0], q, count=1)
+        return f"{resolved} ({topic_of(previous.effective_query)})"
+    return f"{q} ({topic_of(previous.effective_query)})"

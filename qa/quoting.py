@@ -1,0 +1,148 @@
+"""From retrieved passages to quotes: score each sentence against the question, highlight the best,
+re-rank passages by their best sentence, and abstain when nothing answers.
+
+No LLM: a sentence's score is its contextual embedding's similarity to the question (computed at
+ingest from the passage's own forward pass), plus how much of the question's rare vocabulary it
+contains, plus a small bonus when it holds the kind of fact asked for (a date for "khi nào/when").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.retrieval import Hit
+from qa.text import strip_accents, syllables
+from qa.types import Quote
+from store import PassageStore, StoredPassage
+
+SENTENCE_WEIGHT = 1.0  # how much a passage's best sentence counts in its final score
+LEXICAL_IN_SENTENCE = {"vi": 0.35, "en": 0.1}
+KIND_BONUS = 0.03
+SECOND_HIGHLIGHT_MARGIN = 0.01
+
+DATE_PATTERN = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b")
+NUMBER_PATTERN = re.compile(r"\b\d+([.,]\d+)?\b")
+NAME_PATTERN = re.compile(r"\b[A-ZÀ-ỸĐ][\wÀ-ỹ]*(\s+[A-ZÀ-ỸĐ][\wÀ-ỹ]*)+")
+ASKS_DATE = re.compile(r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
+                       r"khi nao|ngay nao|nam nao|thang nao|bao gio|when|what date|what year|which year|which day)\b",
+                       re.IGNORECASE)
+ASKS_NUMBER = re.compile(r"\b(bao nhiêu|mấy|bao nhieu|may|how many|how much|what number)\b", re.IGNORECASE)
+ASKS_PERSON = re.compile(r"\b(ai|who|whom|whose)\b", re.IGNORECASE)
+
+
+@dataclass
+class ScoredSentence:
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class Evidence:
+    """A hit re-scored by its sentences; `best` are the sentences to highlight."""
+
+    hit: Hit
+    passage: StoredPassage
+    sentences: list[ScoredSentence]
+    score: float
+
+    @property
+    def best(self) -> ScoredSentence:
+        return max(self.sentences, key=lambda s: s.score)
+
+
+def _plain_terms(text: str) -> list[str]:
+    return [strip_accents(t) for t in syllables(text)]
+
+
+def kind_asked(question: str) -> str | None:
+    if ASKS_DATE.search(question):
+        return "date"
+    if ASKS_NUMBER.search(question):
+        return "number"
+    if ASKS_PERSON.search(question):
+        return "person"
+    return None
+
+
+def _has_kind(text: str, kind: str | None) -> bool:
+    if kind == "date":
+        return bool(DATE_PATTERN.search(text))
+    if kind == "number":
+        return bool(NUMBER_PATTERN.search(text))
+    if kind == "person":
+        return bool(NAME_PATTERN.search(text))
+    return False
+
+
+class Quoter:
+    """Score sentences and passages; build `Quote`s.
+
+    Example:
+        >>> quoter = Quoter(store, idf=retriever.lexical().idf)
+        >>> evidence = quoter.rank(question, question_vector, hits, language="vi")
+    """
+
+    def __init__(self, store: PassageStore, idf) -> None:
+        self.store = store
+        self.idf = idf
+
+    def rank(self, question: str, vector: np.ndarray, hits: list[Hit], language: str) -> list[Evidence]:
+        if not hits:
+            return []
+        passages = self.store.passages([h.passage_id for h in hits])
+        sentences = self.store.sentences([h.passage_id for h in hits])
+        terms = list(dict.fromkeys(_plain_terms(question)))
+        weights = self.idf(terms) if terms else np.zeros(0)
+        total = float(weights.sum()) or 1.0
+        lexical_weight = LEXICAL_IN_SENTENCE.get(language, LEXICAL_IN_SENTENCE["vi"])
+        kind = kind_asked(question)
+        out = []
+        for hit in hits:
+            passage = passages.get(hit.passage_id)
+            if passage is None:
+                continue
+            scored = []
+            for sent in sentences.get(hit.passage_id, []):
+                text = passage.text[sent.start : sent.end]
+                present = set(_plain_terms(text))
+                overlap = sum(w for t, w in zip(terms, weights) if t in present) / total
+                score = float(sent.vector @ vector) + lexical_weight * overlap
+                if kind and _has_kind(text, kind):
+                    score += KIND_BONUS
+                scored.append(ScoredSentence(sent.start, sent.end, score))
+            if not scored:
+                scored = [ScoredSentence(0, len(passage.text), hit.dense)]
+            best = max(s.score for s in scored)
+            out.append(Evidence(hit, passage, scored, hit.score + SENTENCE_WEIGHT * best))
+        out.sort(key=lambda e: -e.score)
+        return out
+
+    @staticmethod
+    def to_quote(evidence: Evidence) -> Quote:
+        ranked = sorted(evidence.sentences, key=lambda s: -s.score)
+        chosen = [ranked[0]]
+        if len(ranked) > 1 and ranked[0].score - ranked[1].score <= SECOND_HIGHLIGHT_MARGIN:
+            chosen.append(ranked[1])
+        p = evidence.passage
+        return Quote(
+            article_id=p.article_id,
+            title=p.title,
+            date=p.date,
+            url=p.url,
+            text=p.text,
+            highlights=sorted((s.start, s.end) for s in chosen),
+            score=round(float(evidence.score), 4),
+            passage_id=p.id,
+            position=p.position,
+            start=p.start,
+            source=p.source,
+        )
+
+
+def confidence(evidence: list[Evidence]) -> float:
+    """How sure we are the top quote answers: the best sentence's score (cosine + lexical)."""
+    return float(evidence[0].best.score) if evidence else 0.0

@@ -1,0 +1,96 @@
+"""Vietnamese-aware text helpers: NFC, sentences with offsets, search terms, language id."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+WORD = re.compile(r"\w+", re.UNICODE)
+# A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by space and a
+# capital, digit or opening quote; a line break always ends one (captions, headlines, bylines).
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZÀ-ỸĐ0-9])|\n+")
+VI_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def strip_accents(text: str) -> str:
+    """'Luật An ninh mạng' -> 'Luat An ninh mang' (đ -> d), for questions typed without diacritics."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences of `text`, surrounding white space excluded."""
+    spans, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased words (Vietnamese syllables); one-letter words such as 'ở' are kept."""
+    return WORD.findall(nfc(text).lower())
+
+
+@lru_cache(maxsize=200_000)
+def _plain(token: str) -> str:
+    return strip_accents(token)
+
+
+def search_terms(text: str) -> list[str]:
+    """BM25 terms: each syllable, plus its accent-free form when it has diacritics.
+
+    The accent-free copy lets "luat an ninh mang" find "Luật An ninh mạng"; keeping the accented
+    form too means a question typed with diacritics still prefers the exact word.
+    """
+    terms = []
+    for token in syllables(text):
+        terms.append(token)
+        plain = _plain(token)
+        if plain != token:
+            terms.append(plain)
+    return terms
+
+
+def has_vietnamese_letters(text: str) -> bool:
+    return any(c in VI_LETTERS for c in text.lower())
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(["vi", "en"])
+    return identifier
+
+
+# Words that tell the two languages apart when a Vietnamese question is typed without diacritics.
+VI_PLAIN = set(["la", "gi", "nao", "dau", "bao", "nhieu", "sao", "ai", "cua", "nhung", "duoc", "trong", "voi", "thi", "con", "khi", "nhu", "the", "ngay", "nam", "co", "khong", "ong", "ba", "ay", "do", "nay", "tai", "vi", "sao", "hoi", "thao", "luat", "bo", "truong"])
+EN_WORDS = set(["the", "a", "an", "is", "are", "was", "were", "what", "who", "whom", "when", "where", "which", "why", "how", "did", "does", "do", "of", "in", "on", "to", "for", "with", "about", "and", "by", "he", "she", "it", "they", "him", "her", "his", "their", "this", "that", "from"])
+
+
+def detect_language(text: str) -> str:
+    """'vi' or 'en'. Diacritics settle it; then common function words; then py3langid (vi/en only)."""
+    if has_vietnamese_letters(text):
+        return "vi"
+    words = syllables(text)
+    vi, en = sum(w in VI_PLAIN for w in words), sum(w in EN_WORDS for w in words)
+    if vi != en:
+        return "vi" if vi > en else "en"
+    lang, _ = _identifier().classify(text)
+    return lang

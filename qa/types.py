@@ -1,0 +1,96 @@
+"""The data that crosses package boundaries: articles and passages going in, answers coming out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Article:
+    """One news article, cleaned and NFC-normalized."""
+
+    id: str
+    text: str
+    title: str = ""
+    date: str | None = None  # ISO YYYY-MM-DD
+    url: str | None = None
+    source: str = ""  # file path or "builtin"
+
+
+@dataclass
+class Passage:
+    """A piece of an article small enough for the model; offsets are into `Article.text`."""
+
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    sentences: list[tuple[int, int]]  # (start, end) into `text`
+
+
+@dataclass
+class Quote:
+    """A passage quoted as evidence, with the answering sentence(s) as character spans of `text`."""
+
+    article_id: str
+    title: str
+    date: str | None
+    url: str | None
+    text: str
+    highlights: list[tuple[int, int]]
+    score: float
+    passage_id: int = 0
+    position: int = 0  # passage number within its article, from 0
+    start: int = 0  # offset of `text` in the article
+    source: str = ""
+
+    @property
+    def highlighted_text(self) -> list[str]:
+        return [self.text[s:e] for s, e in self.highlights]
+
+
+@dataclass
+class Answer:
+    """What `Assistant.ask` returns; the CLI's --json, the chat page and the eval runner all read it."""
+
+    question: str
+    abstained: bool
+    language: str  # "vi" or "en"
+    effective_query: str
+    quotes: list[Quote] = field(default_factory=list)
+    message: str = ""  # the frame around the quotes, in the question's language
+    confidence: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rewritten(self) -> bool:
+        return self.effective_query != self.question
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for quote in data["quotes"]:
+            quote["highlights"] = [list(h) for h in quote["highlights"]]
+        return data
+
+
+@dataclass
+class IngestReport:
+    """What `Assistant.add` did with each input."""
+
+    added: list[str] = field(default_factory=list)  # article ids
+    updated: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, id of the article it repeats)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    passages: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added"]
+        if self.updated:
+            parts.append(f"{len(self.updated)} updated")
+        parts.append(f"{len(self.duplicates)} duplicate(s) skipped")
+        parts.append(f"{len(self.failed)} failed")
+        return ", ".join(parts) + f" ({self.passages} passages)"

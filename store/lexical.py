@@ -1,0 +1,82 @@
+"""BM25 over the passages' stored search terms (bm25s), saved beside the index per generation."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from store.passage_store import PassageStore
+
+log = logging.getLogger(__name__)
+
+
+class LexicalIndex:
+    """bm25s over Vietnamese syllables (and their accent-free forms), keyed by passage id.
+
+    Example:
+        >>> lexical = LexicalIndex.for_store(store)
+        >>> ids, scores = lexical.search(["luật", "luat", "an", "ninh"], top_k=10)
+    """
+
+    def __init__(self, retriever, passage_ids: np.ndarray, generation: int) -> None:
+        self.retriever = retriever
+        self.passage_ids = passage_ids
+        self.generation = generation
+
+    @classmethod
+    def for_store(cls, store: PassageStore) -> LexicalIndex:
+        """Load the BM25 index of the store's current generation, or build and save it."""
+        import bm25s
+
+        generation = store.generation
+        path = store.derived_path("bm25")
+        if (path / "passage_ids.npy").exists():
+            try:
+                retriever = bm25s.BM25.load(str(path), mmap=False, load_corpus=False)
+                ids = np.load(path / "passage_ids.npy", allow_pickle=False)
+                return cls(retriever, ids, generation)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("rebuilding the BM25 index: %s", exc)
+        ids, corpus = [], []
+        for pid, terms in store.iter_terms():
+            ids.append(pid)
+            corpus.append(terms.split())
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        passage_ids = np.array(ids, dtype=np.int64)
+
+        def write(tmp):
+            if corpus:
+                retriever.save(tmp, allow_pickle=False)
+            np.save(f"{tmp}/passage_ids.npy", passage_ids, allow_pickle=False)
+
+        store.atomic_write_dir(path, write)
+        store.remove_stale("bm25", keep=path)
+        return cls(retriever, passage_ids, generation)
+
+    def search(self, terms: list[str], top_k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage ids and BM25 scores of the best `top_k` passages with a score above zero."""
+        if not len(self.passage_ids):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        token_ids = self.retriever.get_tokens_ids(terms)
+        if not token_ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        scores = self.retriever.get_scores_from_ids(token_ids)
+        k = min(top_k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        top = top[scores[top] > 0]
+        return self.passage_ids[top], scores[top].astype(np.float32)
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        """How rare each term is in the corpus (0 when absent), to weigh lexical evidence."""
+        n = max(len(self.passage_ids), 1)
+        indptr = self.retriever.scores["indptr"] if len(self.passage_ids) else None
+        out = []
+        for term in terms:
+            tid = self.retriever.vocab_dict.get(term) if indptr is not None else None
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+            out.append(np.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0)
+        return np.array(out, np.float32)
