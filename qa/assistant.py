@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -16,7 +17,7 @@ from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
 from qa.quoting import Quoter, confidence
 from qa.retrieval import Retriever
-from qa.text import detect_language, nfc
+from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
 from store import PassageStore
 
@@ -24,9 +25,13 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 HISTORY_TURNS = 3
-# Below this confidence (best sentence score) the articles are taken not to answer. Calibrated on
-# eval/questions.jsonl with `python -m eval --calibrate` (see README).
-ABSTAIN_BELOW = {"vi": 0.90, "en": 0.83}
+CALIBRATION = Path(__file__).with_name("calibration.json")
+# Below this confidence the articles are taken not to answer. Measured, not picked: written to
+# qa/calibration.json from eval/questions.jsonl by `python -m eval --calibrate` (see README).
+DEFAULT_CALIBRATION = {
+    "abstain_below": {"vi": 0.9, "vi-plain": 0.85, "en": 0.8},
+    "coverage_weight": {"vi": 0.2, "vi-plain": 0.2, "en": 0.1},
+}
 
 MESSAGES = {
     "vi": {
@@ -71,6 +76,20 @@ def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | Non
         return _model_cache[key]
 
 
+def calibration_group(question: str, language: str) -> str:
+    """Vietnamese typed without diacritics scores lower with the model, so it is calibrated apart."""
+    return "vi-plain" if language == "vi" and not has_vietnamese_letters(question) else language
+
+
+def load_calibration() -> dict[str, dict[str, float]]:
+    """{"abstain_below": {lang: threshold}, "coverage_weight": {lang: weight}}."""
+    try:
+        data = json.loads(CALIBRATION.read_text())
+        return {"abstain_below": dict(data["abstain_below"]), "coverage_weight": dict(data["coverage_weight"])}
+    except (OSError, ValueError, KeyError):
+        return json.loads(json.dumps(DEFAULT_CALIBRATION))
+
+
 def _date_suffix(date: str | None) -> str:
     if not date:
         return ""
@@ -89,9 +108,10 @@ class Assistant:
         ['Luật An ninh mạng đã được Quốc hội Việt Nam thông qua ngày 12/6/2018 và chính thức có hiệu lực từ ngày 1/1/2019.']
     """
 
-    def __init__(self, store: PassageStore, model) -> None:
+    def __init__(self, store: PassageStore, model, calibration: dict | None = None) -> None:
         self.store = store
         self.model = model
+        self.calibration = calibration or load_calibration()
         self.retriever = Retriever(model, store)
         self.indexer = Indexer(model, store)
         self._turns: OrderedDict[tuple, tuple[Turn, str]] = OrderedDict()
@@ -184,10 +204,15 @@ class Assistant:
                                   prefer_article=prefer_article)
         quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
         evidence = quoter.rank(effective, vector, hits, language)
-        sure = confidence(evidence)
-        threshold = ABSTAIN_BELOW.get(language, ABSTAIN_BELOW["vi"])
+        cal = self.calibration
+        group = calibration_group(question, language)
+        sure = confidence(evidence, cal["coverage_weight"].get(group, 0.0))
+        threshold = cal["abstain_below"].get(group, cal["abstain_below"]["vi"])
         answer = Answer(question=question, abstained=sure < threshold, language=language,
                         effective_query=effective, confidence=round(sure, 4))
+        if evidence:
+            answer.signals = {"sentence_similarity": round(evidence[0].best.dense, 4),
+                              "coverage": round(evidence[0].coverage, 4), "threshold": threshold, "group": group}
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
         if answer.abstained:
@@ -199,10 +224,8 @@ class Assistant:
 
     @staticmethod
     def _quotes(evidence, k: int) -> list[Quote]:
-        """The top `k` passages, one quote each; later ones only if their score is near the best."""
-        best = evidence[0].score
-        chosen = [e for e in evidence[:k] if e.score >= best - 0.25]
-        return [Quoter.to_quote(e) for e in chosen]
+        """The top `k` passages, best first, one quote each."""
+        return [Quoter.to_quote(e) for e in evidence[:k]]
 
     def _resolve_history(self, questions: list[str]) -> tuple[Turn | None, str]:
         """Resolve earlier turns in order, so a follow-up of a follow-up still knows its subject."""

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.retrieval import Hit
-from qa.text import strip_accents, syllables
+from qa.text import has_vietnamese_letters, strip_accents, syllables
 from qa.types import Quote
 from store import PassageStore, StoredPassage
 
 SENTENCE_WEIGHT = 1.0  # how much a passage's best sentence counts in its final score
 LEXICAL_IN_SENTENCE = {"vi": 0.35, "en": 0.1}
-KIND_BONUS = 0.03
+KIND_BONUS = 0.1
 SECOND_HIGHLIGHT_MARGIN = 0.01
 
 DATE_PATTERN = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b")
@@ -33,11 +33,23 @@ ASKS_NUMBER = re.compile(r"\b(bao nhiêu|mấy|bao nhieu|may|how many|how much|w
 ASKS_PERSON = re.compile(r"\b(ai|who|whom|whose)\b", re.IGNORECASE)
 
 
+# Words that carry no content of their own (question words, function words), accent-free.
+STOPWORDS = set(
+    "ai gi nao dau sao bao nhieu may khi the nhu la co khong duoc cua va nhung cac mot nay do ay thi ma de "
+    "voi trong tren ve tu den o cho boi vi neu hay hoac da dang se bi rang thuoc theo nhat nhieu lam roi con "
+    "what who whom whose when where which why how did does do is are was were be been the a an of in on at to "
+    "for from by with about as and or that this these those it its he she his her they their has have had "
+    "according since ong ba anh chi ho nguoi vi ngai".split()
+)
+ACRONYM_OR_NAME = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.-]*)\b")
+
+
 @dataclass
 class ScoredSentence:
     start: int
     end: int
     score: float
+    dense: float = 0.0
 
 
 @dataclass
@@ -48,6 +60,7 @@ class Evidence:
     passage: StoredPassage
     sentences: list[ScoredSentence]
     score: float
+    coverage: float = 1.0  # share of the question's content terms (idf-weighted) found in the passage
 
     @property
     def best(self) -> ScoredSentence:
@@ -56,6 +69,20 @@ class Evidence:
 
 def _plain_terms(text: str) -> list[str]:
     return [strip_accents(t) for t in syllables(text)]
+
+
+def content_terms(question: str, language: str) -> list[str]:
+    """The terms whose absence from a passage means it does not answer.
+
+    Vietnamese: every non-stopword syllable. English: only what can appear verbatim in a
+    Vietnamese article — names, acronyms and numbers (the first word aside, which is capitalised
+    anyway)."""
+    if language == "en":
+        question = " ".join(m.group(1) for m in ACRONYM_OR_NAME.finditer(question) if m.start() > 0)
+    # Typed with diacritics, a word must match exactly ("phạt" is not "phát"); typed without, any accent.
+    exact = has_vietnamese_letters(question)
+    terms = syllables(question) if exact else _plain_terms(question)
+    return list(dict.fromkeys(t for t in terms if strip_accents(t) not in STOPWORDS))
 
 
 def kind_asked(question: str) -> str | None:
@@ -96,10 +123,12 @@ class Quoter:
         passages = self.store.passages([h.passage_id for h in hits])
         sentences = self.store.sentences([h.passage_id for h in hits])
         terms = list(dict.fromkeys(_plain_terms(question)))
-        weights = self.idf(terms) if terms else np.zeros(0)
+        weights = self.idf(terms, absent=0.0) if terms else np.zeros(0)
         total = float(weights.sum()) or 1.0
         lexical_weight = LEXICAL_IN_SENTENCE.get(language, LEXICAL_IN_SENTENCE["vi"])
         kind = kind_asked(question)
+        needed = content_terms(question, language)
+        needed_weights = self.idf(needed) if needed else np.zeros(0)
         out = []
         for hit in hits:
             passage = passages.get(hit.passage_id)
@@ -110,14 +139,21 @@ class Quoter:
                 text = passage.text[sent.start : sent.end]
                 present = set(_plain_terms(text))
                 overlap = sum(w for t, w in zip(terms, weights) if t in present) / total
-                score = float(sent.vector @ vector) + lexical_weight * overlap
+                dense = float(sent.vector @ vector)
+                score = dense + lexical_weight * overlap
                 if kind and _has_kind(text, kind):
                     score += KIND_BONUS
-                scored.append(ScoredSentence(sent.start, sent.end, score))
+                scored.append(ScoredSentence(sent.start, sent.end, score, dense))
             if not scored:
-                scored = [ScoredSentence(0, len(passage.text), hit.dense)]
+                scored = [ScoredSentence(0, len(passage.text), hit.dense, hit.dense)]
             best = max(s.score for s in scored)
-            out.append(Evidence(hit, passage, scored, hit.score + SENTENCE_WEIGHT * best))
+            coverage = 1.0
+            if needed:
+                words = syllables(passage.title + " " + passage.text)
+                present = set(words) | {strip_accents(w) for w in words}
+                found = sum(w for t, w in zip(needed, needed_weights) if t in present)
+                coverage = float(found / max(float(needed_weights.sum()), 1e-9))
+            out.append(Evidence(hit, passage, scored, hit.score + SENTENCE_WEIGHT * best, coverage))
         out.sort(key=lambda e: -e.score)
         return out
 
@@ -143,6 +179,10 @@ class Quoter:
         )
 
 
-def confidence(evidence: list[Evidence]) -> float:
-    """How sure we are the top quote answers: the best sentence's score (cosine + lexical)."""
-    return float(evidence[0].best.score) if evidence else 0.0
+def confidence(evidence: list[Evidence], coverage_weight: float) -> float:
+    """How sure we are the top quote answers: its best sentence's similarity to the question,
+    plus how much of the question's content the passage covers (weight calibrated per language)."""
+    if not evidence:
+        return 0.0
+    top = evidence[0]
+    return float(top.best.dense + coverage_weight * top.coverage)

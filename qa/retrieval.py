@@ -8,16 +8,17 @@ lexical weight is also scaled by how much of the question the best BM25 passage 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.text import search_terms
+from qa.text import search_terms, syllables
 from store import LexicalIndex, PassageStore
 
 CANDIDATES = 50
 # Weight of the lexical (BM25) score against the dense score, by question language.
-LEXICAL_WEIGHT = {"vi": 0.5, "en": 0.15}
+LEXICAL_WEIGHT = {"vi": 0.5, "en": 0.3}
 
 
 @dataclass
@@ -29,6 +30,22 @@ class Hit:
     dense: float  # cosine similarity with the query
     lexical: float  # BM25 score, divided by the best one for this query
     boosts: dict[str, float] = field(default_factory=dict)
+
+
+NAME_OR_NUMBER = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.,-]*)\b")
+
+
+def query_terms(query: str, language: str) -> list[str]:
+    """BM25 terms of a question. An English question shares only names, acronyms and numbers with a
+    Vietnamese article; its other words, stripped of accents, would collide with Vietnamese
+    syllables ("the" ~ "thế", "to" ~ "tô"), so they are left out."""
+    if language != "en":
+        return search_terms(query)
+    words = [m.group(1) for m in NAME_OR_NUMBER.finditer(query) if m.start() > 0 or m.group(1).isupper()]
+    return [t for t in search_terms(" ".join(words)) if t not in EN_FUNCTION_WORDS]
+
+
+EN_FUNCTION_WORDS = set(syllables("what who when where which why how the a an of in on to is was did does"))
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -71,7 +88,7 @@ class Retriever:
             raise ValueError("top_k must be greater than 0")
         vector = self.embed_query(query) if query_vector is None else query_vector
         dense_ids, dense_scores = self.store.search_dense(vector, max(CANDIDATES, top_k))
-        lex_ids, lex_scores = self.lexical().search(search_terms(query), max(CANDIDATES, top_k))
+        lex_ids, lex_scores = self.lexical().search(query_terms(query, language), max(CANDIDATES, top_k))
         candidates = list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()]))
         if not candidates:
             return []

@@ -61,6 +61,7 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
     message: str = ""  # the frame around the quotes, in the question's language
     confidence: float = 0.0
+    signals: dict[str, float | str] = field(default_factory=dict)  # what the confidence was computed from
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -70,13 +70,16 @@ class LexicalIndex:
         top = top[scores[top] > 0]
         return self.passage_ids[top], scores[top].astype(np.float32)
 
-    def idf(self, terms: list[str]) -> np.ndarray:
-        """How rare each term is in the corpus (0 when absent), to weigh lexical evidence."""
+    def idf(self, terms: list[str], absent: float | None = None) -> np.ndarray:
+        """How rare each term is in the corpus, to weigh lexical evidence.
+
+        A term the corpus never uses gets `absent`, by default the highest weight: a question about
+        something the articles never mention should count that as missing evidence."""
         n = max(len(self.passage_ids), 1)
         indptr = self.retriever.scores["indptr"] if len(self.passage_ids) else None
         out = []
         for term in terms:
             tid = self.retriever.vocab_dict.get(term) if indptr is not None else None
             df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
-            out.append(np.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0)
+            out.append(np.log(1 + (n - df + 0.5) / (df + 0.5)) if df or absent is None else absent)
         return np.array(out, np.float32)

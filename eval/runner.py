@@ -1,0 +1,200 @@
+"""Ask every question through the public `Assistant` API and score what comes back.
+
+Two sets:
+- the project's own questions about the built-in articles (eval/questions.jsonl);
+- XQuAD (240 Wikipedia paragraphs ingested as articles; Vietnamese and English questions).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from eval.metrics import contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
+from qa import Assistant
+
+QUESTIONS = Path(__file__).with_name("questions.jsonl")
+MAX_RANK = 10
+
+
+def load_questions(path: str | Path = QUESTIONS) -> list[dict]:
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    required = {"id", "lang", "question", "history", "answerable", "article_id", "answers", "type"}
+    for row in rows:
+        missing = required - row.keys()
+        if missing:
+            raise ValueError(f"question {row.get('id')} lacks {sorted(missing)}")
+    return rows
+
+
+def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> list[dict]:
+    results = []
+    for q in tqdm(questions, desc="questions", disable=not progress, dynamic_ncols=True):
+        started = time.perf_counter()
+        answer = assistant.ask(q["question"], history=q.get("history") or None, k=MAX_RANK)
+        elapsed = (time.perf_counter() - started) * 1000
+        quotes = answer.quotes
+        relevant = [
+            quote.article_id == q["article_id"] and (not q["answers"] or contains_answer(quote.text, q["answers"]))
+            for quote in quotes
+        ]
+        top = quotes[0] if quotes else None
+        highlight = " ".join(top.highlighted_text) if top else ""
+        results.append(
+            {
+                "id": q["id"],
+                "lang": q["lang"],
+                "type": q["type"],
+                "follow_up": bool(q.get("follow_up")),
+                "answerable": q["answerable"],
+                "question": q["question"],
+                "effective_query": answer.effective_query,
+                "expected": q["answers"],
+                "abstained": answer.abstained,
+                "confidence": answer.confidence,
+                "signals": answer.signals,
+                "rank": first_relevant_rank(relevant) if q["answerable"] else None,
+                "in_top_quote": bool(q["answerable"] and relevant[:1] == [True]),
+                "in_highlight": bool(q["answerable"] and top and relevant[0] and contains_answer(highlight, q["answers"])),
+                "highlight_f1": max((token_f1(highlight, a) for a in q["answers"]), default=0.0),
+                "got_article": top.article_id if top else None,
+                "got_highlight": highlight,
+                "latency_ms": elapsed,
+            }
+        )
+    return results
+
+
+def summarize(results: list[dict]) -> dict:
+    """Figures for one group of results (all, a language, a type)."""
+    answerable = [r for r in results if r["answerable"]]
+    unanswerable = [r for r in results if not r["answerable"]]
+    abstained = [r for r in results if r["abstained"]]
+    out: dict = {"questions": len(results), "answerable": len(answerable), "unanswerable": len(unanswerable)}
+    if answerable:
+        out.update(retrieval_scores([r["rank"] for r in answerable]))
+        shown = [r for r in answerable if not r["abstained"]]
+        out["answer_in_top_quote"] = sum(r["in_top_quote"] and not r["abstained"] for r in answerable) / len(answerable)
+        out["answer_in_highlight"] = sum(r["in_highlight"] and not r["abstained"] for r in answerable) / len(answerable)
+        out["highlight_token_f1"] = float(np.mean([r["highlight_f1"] for r in shown])) if shown else 0.0
+        out["answerable_abstained"] = sum(r["abstained"] for r in answerable) / len(answerable)
+    if unanswerable:
+        out["abstention_recall"] = sum(r["abstained"] for r in unanswerable) / len(unanswerable)
+    if abstained:
+        out["abstention_precision"] = sum(not r["answerable"] for r in abstained) / len(abstained)
+    out["latency_ms"] = percentiles([r["latency_ms"] for r in results])
+    return out
+
+
+def failures(results: list[dict]) -> list[dict]:
+    """Every question the assistant got wrong, with what was expected and what came back."""
+    out = []
+    for r in results:
+        if r["answerable"] and (r["abstained"] or not r["in_top_quote"]):
+            why = "abstained" if r["abstained"] else "answer not in top quote"
+        elif r["answerable"] and not r["in_highlight"]:
+            why = "answer not in highlight"
+        elif not r["answerable"] and not r["abstained"]:
+            why = "answered an unanswerable question"
+        else:
+            continue
+        out.append({"id": r["id"], "why": why, "question": r["question"], "effective_query": r["effective_query"],
+                    "expected": r["expected"], "got": r["got_highlight"], "confidence": r["confidence"]})
+    return out
+
+
+def group(results: list[dict], key) -> dict[str, dict]:
+    groups = defaultdict(list)
+    for r in results:
+        groups[key(r)].append(r)
+    return {name: summarize(rows) for name, rows in sorted(groups.items())}
+
+
+def run_questions(assistant: Assistant, questions: list[dict], progress: bool = True) -> dict:
+    results = _ask_all(assistant, questions, progress)
+    return {
+        "overall": summarize(results),
+        "by_language": group(results, lambda r: r["lang"]),
+        "by_type": group(results, lambda r: r["type"]),
+        "follow_ups": group([r for r in results if r["answerable"]], lambda r: "follow-up" if r["follow_up"] else
+                            "stand-alone"),
+        "failures": failures(results),
+        "results": results,
+    }
+
+
+def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict[str, dict[str, float]]:
+    """Fit, per language, the coverage weight and abstention threshold.
+
+    confidence = sentence similarity + weight * coverage. For each weight on a grid, the threshold
+    is the highest that abstains on at most `max_answerable_abstain` of the answerable questions
+    whose top quote is right; the weight kept is the one that then abstains on the most
+    unanswerable questions."""
+    out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
+    for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
+        rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
+        good = [r for r in rows if r["answerable"] and r["in_top_quote"]]
+        bad = [r for r in rows if not r["answerable"]]
+        if not good:
+            continue
+        best = None
+        for weight in np.round(np.arange(0, 1.01, 0.05), 2):
+            def conf(r, w=weight):
+                return r["signals"]["sentence_similarity"] + w * r["signals"]["coverage"]
+            scores = sorted(conf(r) for r in good)
+            threshold = scores[int(np.floor(max_answerable_abstain * len(scores)))] - 1e-4
+            recall = sum(conf(r) < threshold for r in bad) / max(len(bad), 1)
+            if best is None or recall > best[0] + 1e-9:
+                best = (recall, float(weight), float(threshold))
+        out["coverage_weight"][lang] = best[1]
+        out["abstain_below"][lang] = round(best[2], 4)
+    return out
+
+
+# ------------------------------------------------------------------ XQuAD
+def load_xquad(folder: str | Path) -> tuple[list[dict], list[dict]]:
+    """(articles as JSONL rows, questions) with Vietnamese paragraphs and vi + en questions."""
+    folder = Path(folder)
+    vi = json.loads((folder / "xquad.vi.json").read_text(encoding="utf-8"))["data"]
+    en = json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]
+    en_questions = {qa["id"]: qa["question"] for doc in en for p in doc["paragraphs"] for qa in p["qas"]}
+    articles, questions = [], []
+    for d, doc in enumerate(vi):
+        for p, paragraph in enumerate(doc["paragraphs"]):
+            article_id = f"xquad-{d:02d}-{p:02d}"
+            articles.append({"id": article_id, "title": doc.get("title", ""), "text": paragraph["context"]})
+            for qa in paragraph["qas"]:
+                answers = [a["text"] for a in qa["answers"]]
+                for lang, text in (("vi", qa["question"]), ("en", en_questions.get(qa["id"]))):
+                    if text:
+                        questions.append({"id": f"{qa['id']}-{lang}", "lang": lang, "question": text,
+                                          "article_id": article_id, "answers": answers})
+    return articles, questions
+
+
+def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True) -> dict:
+    by_lang = defaultdict(list)
+    for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
+        started = time.perf_counter()
+        answer = assistant.ask(q["question"], k=MAX_RANK)
+        elapsed = (time.perf_counter() - started) * 1000
+        ids = [quote.article_id for quote in answer.quotes]
+        rank = first_relevant_rank([i == q["article_id"] for i in ids])
+        top = answer.quotes[0] if answer.quotes else None
+        in_highlight = bool(top and top.article_id == q["article_id"]
+                            and contains_answer(" ".join(top.highlighted_text), q["answers"]))
+        by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained))
+    out = {}
+    for lang, rows in sorted(by_lang.items()):
+        scores = retrieval_scores([r[0] for r in rows], cutoffs=(1, 5), mrr_at=10)
+        scores["answer_in_highlight"] = sum(r[1] for r in rows) / len(rows)
+        scores["abstained"] = sum(r[3] for r in rows) / len(rows)
+        scores["questions"] = len(rows)
+        scores["latency_ms"] = percentiles([r[2] for r in rows])
+        out[f"{lang}->vi"] = scores
+    return out
