@@ -115,6 +115,8 @@ class Assistant:
         self.retriever = Retriever(model, store)
         self.indexer = Indexer(model, store)
         self._turns: OrderedDict[tuple, tuple[Turn, str]] = OrderedDict()
+        # One SQLite connection serves every thread (chat sessions, uploads): one call at a time.
+        self._lock = threading.RLock()
 
     # --------------------------------------------------------------- opening
     @classmethod
@@ -150,24 +152,32 @@ class Assistant:
         """Add articles from files or folders (.txt, .md, .html, .jsonl); see `IngestReport`."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        report = self.indexer.add(paths, progress=progress)
-        self._turns.clear()
+        with self._lock:
+            report = self.indexer.add(paths, progress=progress)
+            self._turns.clear()
         return report
 
     def remove(self, article_id: str) -> bool:
         """Remove one article and its passages; False when there is no such article."""
-        self.store.begin()
-        try:
-            removed = self.store.delete_article(article_id)
-        except BaseException:
-            self.store.rollback()
-            raise
-        self.store.commit(changed=removed)
-        self._turns.clear()
+        with self._lock:
+            self.store.begin()
+            try:
+                removed = self.store.delete_article(article_id)
+            except BaseException:
+                self.store.rollback()
+                raise
+            self.store.commit(changed=removed)
+            self._turns.clear()
         return removed
 
     def stats(self) -> dict:
-        return self.store.stats()
+        with self._lock:
+            return self.store.stats()
+
+    def articles(self) -> list[dict]:
+        """id, title, date, url, source and passage count of every article, oldest first."""
+        with self._lock:
+            return self.store.articles()
 
     # ---------------------------------------------------------------- asking
     def ask(self, question: str, history=None, k: int = 3) -> Answer:
@@ -189,12 +199,13 @@ class Assistant:
             raise BadQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
         if k <= 0:
             raise ValueError("k must be greater than 0")
-        if self.store.count_passages() == 0:
-            raise EmptyIndex("the index holds no article yet: add some first")
         language = detect_language(question)
-        previous, previous_answer = self._resolve_history(user_questions(history)[-HISTORY_TURNS:])
-        effective = rewrite(question, previous, previous_answer)
-        answer = self._answer(question, effective, language, k, previous.article_id if previous else None)
+        with self._lock:
+            if self.store.count_passages() == 0:
+                raise EmptyIndex("the index holds no article yet: add some first")
+            previous, previous_answer = self._resolve_history(user_questions(history)[-HISTORY_TURNS:])
+            effective = rewrite(question, previous, previous_answer)
+            answer = self._answer(question, effective, language, k, previous.article_id if previous else None)
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 

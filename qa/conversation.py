@@ -32,9 +32,12 @@ WHAT_ABOUT = re.compile(
     r"|(?P<vi2>.+?)\s+thì sao|(?:and )?(?:what|how) about\s+(?P<en>.+?))\s*\??\s*$",
     re.IGNORECASE,
 )
+ASKS = re.compile(r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b",
+                  re.IGNORECASE)
 NAME = re.compile(r"(?:(?<=\s)|^)([A-ZÀ-ỸĐ][\wÀ-ỹ]*(?:[ -][A-ZÀ-ỸĐ][\wÀ-ỹ]*)+)")
-QUESTION_WORDS = set(
-    ["ai", "gì", "nào", "đâu", "sao", "bao", "nhiêu", "mấy", "khi", "thế", "nào", "như", "là", "có", "không", "được", "của", "và", "the", "a", "an", "is", "are", "was", "were", "what", "who", "whom", "when", "where", "which", "why", "how", "did", "does", "do", "of", "in", "on", "to", "for"]
+QUESTION_WORDS = frozenset(
+    "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who whom "
+    "when where which why how did does do of in on to for".split()
 )
 
 
@@ -90,6 +93,19 @@ def topic_of(text: str) -> str:
     return " ".join(w for w in re.findall(r"[\wÀ-ỹ/]+", text) if w.lower() not in QUESTION_WORDS)
 
 
+def swap_subject(previous: str, subject: str) -> str:
+    """Ask the previous question of a new subject: "Đại sứ Hà Lan là ai?" + "Trưởng phái đoàn EU"
+    -> "Trưởng phái đoàn EU là ai?"; "Who is the Dutch ambassador?" + "the EU head" -> "Who is the EU head?"."""
+    asked = ASKS.search(previous)
+    if not asked or not subject:
+        return f"{subject} {previous}".strip()
+    if asked.start() == 0 or previous[: asked.start()].strip().lower() in {"and", "so"}:  # English word order
+        frame = " ".join(previous[asked.start():].split()[:2])
+        return f"{frame} {subject}?"
+    before = previous[: asked.start()].split()
+    return f"{subject} {' '.join(before[-1:])} {previous[asked.start():]}".replace("  ", " ")
+
+
 def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> str:
     """A stand-alone query for `question` given the previous turn (and the sentence it was answered with)."""
     if previous is None or not is_follow_up(question):
@@ -98,10 +114,10 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     m = WHAT_ABOUT.match(q)
     if m:
         subject = (m.group("vi") or m.group("vi2") or m.group("en") or "").strip()
-        old_names = names_in(previous.question)
-        if old_names and subject:
-            return previous.effective_query.replace(old_names[0], subject, 1)
-        return f"{subject} {previous.effective_query}".strip()
+        if ASKS.search(subject):
+            # "Còn có hiệu lực từ ngày nào?": a new question about the same subject.
+            return f"{subject} ({topic_of(previous.effective_query)})"
+        return swap_subject(previous.question, subject)
     asked = previous.question
     answer_names = [n for n in names_in(previous_answer) if n not in asked]
     # After "who …?" a pronoun points at the person in the answer, otherwise at the one in the question.

@@ -34,13 +34,18 @@ ASKS_PERSON = re.compile(r"\b(ai|who|whom|whose)\b", re.IGNORECASE)
 
 
 # Words that carry no content of their own (question words, function words), accent-free.
-STOPWORDS = set(
-    "ai gi nao dau sao bao nhieu may khi the nhu la co khong duoc cua va nhung cac mot nay do ay thi ma de "
-    "voi trong tren ve tu den o cho boi vi neu hay hoac da dang se bi rang thuoc theo nhat nhieu lam roi con "
-    "what who whom whose when where which why how did does do is are was were be been the a an of in on at to "
-    "for from by with about as and or that this these those it its he she his her they their has have had "
-    "according since ong ba anh chi ho nguoi vi ngai".split()
-)
+STOPWORDS = {
+    "vi": frozenset(
+        "ai gi nao dau sao bao nhieu may khi the nhu la co khong duoc cua va nhung cac mot nay do ay thi ma de "
+        "voi trong tren ve tu den o cho boi vi neu hay hoac da dang se bi rang thuoc theo nhat nhieu lam roi con "
+        "ong ba anh chi ho nguoi ngai".split()
+    ),
+    "en": frozenset(
+        "what who whom whose when where which why how did does do is are was were be been the a an of in on at to "
+        "for from by with about as and or that this these those it its he she his her they their has have had "
+        "according since".split()
+    ),
+}
 ACRONYM_OR_NAME = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.-]*)\b")
 
 
@@ -82,7 +87,8 @@ def content_terms(question: str, language: str) -> list[str]:
     # Typed with diacritics, a word must match exactly ("phạt" is not "phát"); typed without, any accent.
     exact = has_vietnamese_letters(question)
     terms = syllables(question) if exact else _plain_terms(question)
-    return list(dict.fromkeys(t for t in terms if strip_accents(t) not in STOPWORDS))
+    stop = STOPWORDS["en" if language == "en" else "vi"]
+    return list(dict.fromkeys(t for t in terms if strip_accents(t) not in stop))
 
 
 def kind_asked(question: str) -> str | None:

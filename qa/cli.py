@@ -1,0 +1,155 @@
+"""Command line: python -m qa ingest|ask|serve|remove|stats|articles.
+
+Errors are one line on stderr with a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from qa.assistant import Assistant
+from qa.errors import QAError
+from qa.types import Answer
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _assistant(args: argparse.Namespace, create: bool = True) -> Assistant:
+    if args.index:
+        return Assistant.open(args.index, create=create, backend=args.backend)
+    return Assistant.default(backend=args.backend)
+
+
+def print_answer(answer: Answer) -> None:
+    console.print(Text(answer.message, style="bold"))
+    if answer.rewritten:
+        console.print(Text(f"(effective query: {answer.effective_query})", style="dim"))
+    if answer.abstained:
+        return
+    for number, quote in enumerate(answer.quotes, 1):
+        text = Text(quote.text)
+        for start, end in quote.highlights:
+            text.stylize("bold black on yellow", start, end)
+        console.print(Text(f"\n[{number}] ", style="cyan").append(text))
+        cite = f"    — {quote.title}" + (f", {quote.date}" if quote.date else "") + (f" · {quote.url}" if quote.url else "")
+        console.print(Text(cite + f" · passage {quote.position + 1} · score {quote.score:.2f}", style="dim"))
+
+
+def cmd_ingest(args) -> int:
+    assistant = _assistant(args)
+    report = assistant.add(args.paths, progress=not args.quiet)
+    for source, reason in report.failed:
+        err.print(f"[yellow]skipped[/] {escape(source)}: {escape(reason)}")
+    for source, twin in report.duplicates:
+        err.print(f"[dim]duplicate[/] {escape(source)} (same text as {escape(twin)})")
+    console.print(report.summary())
+    stats = assistant.stats()
+    console.print(f"index: {stats['folder']} — {stats['articles']} articles, {stats['passages']} passages")
+    return 0 if report.added or report.updated or not report.failed else 1
+
+
+def cmd_ask(args) -> int:
+    assistant = _assistant(args, create=False)
+    answer = assistant.ask(args.question, history=args.history or None, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer)
+    return 0
+
+
+def cmd_remove(args) -> int:
+    assistant = _assistant(args, create=False)
+    if not assistant.remove(args.article_id):
+        err.print(f"error: no article {args.article_id!r} in the index")
+        return 1
+    console.print(f"removed {args.article_id}")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    stats = _assistant(args, create=False).stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            console.print(f"{key:>14}: {value}")
+    return 0
+
+
+def cmd_articles(args) -> int:
+    for a in _assistant(args, create=False).articles():
+        console.print(f"{a['id']}  {a['date'] or '          '}  {a['passages']:>3} passages  {a['title']}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from app import launch
+
+    launch(index=args.index, host=args.host, port=args.port, backend=args.backend)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="Question answering over news articles.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", help="index folder (default: the built-in articles' index)")
+    common.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"], help="embedding backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="add .txt/.md/.html/.jsonl files or folders")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[common], help="ask a question (Vietnamese or English)")
+    p.add_argument("question")
+    p.add_argument("--history", action="append", help="an earlier question of the conversation (repeatable)")
+    p.add_argument("--k", type=int, default=3, help="how many quotes at most")
+    p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", parents=[common], help="start the chat page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("remove", parents=[common], help="remove an article by id")
+    p.add_argument("article_id")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("stats", parents=[common], help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
+    p.set_defaults(func=cmd_articles)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except QAError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        return 2
+    except ValueError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted: everything committed before the interruption is kept")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
