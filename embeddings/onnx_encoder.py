@@ -58,9 +58,9 @@ class OnnxEncoder:
 
         Texts are sorted by length so each batch pads little, then put back in order.
         """
-        encoded = self.tokenizer(
-            [prompt + nfc(t) for t in texts], truncation=True, max_length=self.max_tokens
-        )["input_ids"]
+        encoded = self.tokenizer([prompt + nfc(t) for t in texts], truncation=True, max_length=self.max_tokens)[
+            "input_ids"
+        ]
         order = np.argsort([-len(ids) for ids in encoded], kind="stable")
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for start in range(0, len(order), batch_size):

@@ -21,24 +21,41 @@ from qa import Assistant, QAError
 from qa.assistant import CALIBRATION, builtin_articles
 
 DEFAULT_XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "xquad"
-HEADLINE = ["recall@1", "recall@3", "recall@5", "mrr@10", "answer_in_top_quote", "answer_in_highlight",
-            "highlight_token_f1", "abstention_precision", "abstention_recall", "answerable_abstained"]
+HEADLINE = [
+    "recall@1",
+    "recall@3",
+    "recall@5",
+    "mrr@10",
+    "answer_in_top_quote",
+    "answer_in_highlight",
+    "highlight_token_f1",
+    "abstention_precision",
+    "abstention_recall",
+    "answerable_abstained",
+]
 
 
 def _table(title: str, groups: dict[str, dict], columns: list[str]) -> str:
-    lines = [f"\n{title}", "| group | n | " + " | ".join(columns) + " | p50 ms | p95 ms |",
-             "|---" * (len(columns) + 4) + "|"]
+    lines = [
+        f"\n{title}",
+        "| group | n | " + " | ".join(columns) + " | p50 ms | p95 ms |",
+        "|---" * (len(columns) + 4) + "|",
+    ]
     for name, s in groups.items():
         cells = [f"{s[c]:.3f}" if isinstance(s.get(c), float) else "–" for c in columns]
         lat = s.get("latency_ms", {})
-        lines.append(f"| {name} | {s.get('questions', '')} | " + " | ".join(cells)
-                     + f" | {lat.get('p50', 0):.1f} | {lat.get('p95', 0):.1f} |")
+        lines.append(
+            f"| {name} | {s.get('questions', '')} | "
+            + " | ".join(cells)
+            + f" | {lat.get('p50', 0):.1f} | {lat.get('p95', 0):.1f} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--questions", default=str(QUESTIONS), help="question set (JSONL)")
     parser.add_argument("--index", default=None, help="index of the built-in articles (default: a temp folder)")
     parser.add_argument("--out", default="results/eval.json", help="where to write the JSON results")
@@ -48,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"])
     parser.add_argument("--calibrate", action="store_true", help="write measured abstention thresholds")
     parser.add_argument("--beir", default=None, help="also export the question set in BEIR format to this folder")
-    parser.add_argument("--min-top-quote", type=float, default=None,
-                        help="exit 1 when answer-in-top-quote falls below this floor")
+    parser.add_argument(
+        "--min-top-quote", type=float, default=None, help="exit 1 when answer-in-top-quote falls below this floor"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     progress = not args.quiet
@@ -63,11 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.calibrate:
                 # measure every question's signals without abstaining, then fit
                 groups = ("vi", "vi-plain", "en")
-                assistant.calibration = {"abstain_below": dict.fromkeys(groups, -9.0),
-                                         "coverage_weight": dict.fromkeys(groups, 0.0)}
+                assistant.calibration = {
+                    "abstain_below": dict.fromkeys(groups, -9.0),
+                    "coverage_weight": dict.fromkeys(groups, 0.0),
+                }
                 fitted = calibrate(run_questions(assistant, questions, progress)["results"])
-                CALIBRATION.write_text(json.dumps({**fitted, "measured_on": Path(args.questions).name},
-                                                  indent=2) + "\n")
+                CALIBRATION.write_text(
+                    json.dumps({**fitted, "measured_on": Path(args.questions).name}, indent=2) + "\n"
+                )
                 print(f"calibration {fitted} written to {CALIBRATION}")
                 assistant.calibration = fitted
             report = run_questions(assistant, questions, progress)
@@ -98,21 +119,29 @@ def main(argv: list[str] | None = None) -> int:
     print(_table("By question type", report["by_type"], HEADLINE[:6]))
     print(_table("Follow-ups vs stand-alone (answerable)", report["follow_ups"], HEADLINE[:6]))
     if xquad:
-        print(_table("XQuAD paragraph retrieval (questions -> Vietnamese paragraphs)", xquad,
-                     ["recall@1", "recall@5", "mrr@10", "answer_in_highlight"]))
+        print(
+            _table(
+                "XQuAD paragraph retrieval (questions -> Vietnamese paragraphs)",
+                xquad,
+                ["recall@1", "recall@5", "mrr@10", "answer_in_highlight"],
+            )
+        )
     fails = report["failures"]
     print(f"\n{len(fails)} failure(s):")
     for f in fails:
-        print(f"  [{f['id']}] {f['why']} (conf {f['confidence']:.3f}): {f['question']}\n"
-              f"      expected: {f['expected']}\n      got: {f['got'][:160]}")
+        print(
+            f"  [{f['id']}] {f['why']} (conf {f['confidence']:.3f}): {f['question']}\n"
+            f"      expected: {f['expected']}\n      got: {f['got'][:160]}"
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"builtin": report, "xquad": xquad}, ensure_ascii=False, indent=2))
     print(f"\nresults written to {out}")
     floor = args.min_top_quote
     if floor is not None and report["overall"]["answer_in_top_quote"] < floor:
-        print(f"FAIL: answer-in-top-quote {report['overall']['answer_in_top_quote']:.3f} < floor {floor}",
-              file=sys.stderr)
+        print(
+            f"FAIL: answer-in-top-quote {report['overall']['answer_in_top_quote']:.3f} < floor {floor}", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -27,18 +27,30 @@ def export_beir(assistant: Assistant, questions: list[dict], folder: str | Path)
         for p in passages:
             f.write(json.dumps({"_id": corpus_id[p.id], "title": p.title, "text": p.text}, ensure_ascii=False) + "\n")
     qrels = 0
-    with (folder / "queries.jsonl").open("w", encoding="utf-8") as fq, \
-            (folder / "qrels" / "test.tsv").open("w", encoding="utf-8") as fr:
+    with (
+        (folder / "queries.jsonl").open("w", encoding="utf-8") as fq,
+        (folder / "qrels" / "test.tsv").open("w", encoding="utf-8") as fr,
+    ):
         fr.write("query-id\tcorpus-id\tscore\n")
         for q in questions:
             if not q["answerable"]:
                 continue
-            relevant = [p for p in passages if p.article_id == q["article_id"] and contains_answer(p.text, q["answers"])]
+            relevant = [
+                p for p in passages if p.article_id == q["article_id"] and contains_answer(p.text, q["answers"])
+            ]
             if not relevant:
                 continue
-            fq.write(json.dumps({"_id": q["id"], "text": q["question"],
-                                 "metadata": {"lang": q["lang"], "history": q.get("history", [])}},
-                                ensure_ascii=False) + "\n")
+            fq.write(
+                json.dumps(
+                    {
+                        "_id": q["id"],
+                        "text": q["question"],
+                        "metadata": {"lang": q["lang"], "history": q.get("history", [])},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             for p in relevant:
                 fr.write(f"{q['id']}\t{corpus_id[p.id]}\t1\n")
                 qrels += 1

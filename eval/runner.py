@@ -60,7 +60,9 @@ def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> lis
                 "signals": answer.signals,
                 "rank": first_relevant_rank(relevant) if q["answerable"] else None,
                 "in_top_quote": bool(q["answerable"] and relevant[:1] == [True]),
-                "in_highlight": bool(q["answerable"] and top and relevant[0] and contains_answer(highlight, q["answers"])),
+                "in_highlight": bool(
+                    q["answerable"] and top and relevant[0] and contains_answer(highlight, q["answers"])
+                ),
                 "highlight_f1": max((token_f1(highlight, a) for a in q["answers"]), default=0.0),
                 "got_article": top.article_id if top else None,
                 "got_highlight": highlight,
@@ -103,8 +105,17 @@ def failures(results: list[dict]) -> list[dict]:
             why = "answered an unanswerable question"
         else:
             continue
-        out.append({"id": r["id"], "why": why, "question": r["question"], "effective_query": r["effective_query"],
-                    "expected": r["expected"], "got": r["got_highlight"], "confidence": r["confidence"]})
+        out.append(
+            {
+                "id": r["id"],
+                "why": why,
+                "question": r["question"],
+                "effective_query": r["effective_query"],
+                "expected": r["expected"],
+                "got": r["got_highlight"],
+                "confidence": r["confidence"],
+            }
+        )
     return out
 
 
@@ -121,8 +132,9 @@ def run_questions(assistant: Assistant, questions: list[dict], progress: bool = 
         "overall": summarize(results),
         "by_language": group(results, lambda r: r["lang"]),
         "by_type": group(results, lambda r: r["type"]),
-        "follow_ups": group([r for r in results if r["answerable"]], lambda r: "follow-up" if r["follow_up"] else
-                            "stand-alone"),
+        "follow_ups": group(
+            [r for r in results if r["answerable"]], lambda r: "follow-up" if r["follow_up"] else "stand-alone"
+        ),
         "failures": failures(results),
         "results": results,
     }
@@ -144,8 +156,10 @@ def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict
             continue
         best = None
         for weight in np.round(np.arange(0, 1.01, 0.05), 2):
+
             def conf(r, w=weight):
                 return r["signals"]["sentence_similarity"] + w * r["signals"]["coverage"]
+
             scores = sorted(conf(r) for r in good)
             threshold = scores[int(np.floor(max_answerable_abstain * len(scores)))] - 1e-4
             recall = sum(conf(r) < threshold for r in bad) / max(len(bad), 1)
@@ -172,8 +186,15 @@ def load_xquad(folder: str | Path) -> tuple[list[dict], list[dict]]:
                 answers = [a["text"] for a in qa["answers"]]
                 for lang, text in (("vi", qa["question"]), ("en", en_questions.get(qa["id"]))):
                     if text:
-                        questions.append({"id": f"{qa['id']}-{lang}", "lang": lang, "question": text,
-                                          "article_id": article_id, "answers": answers})
+                        questions.append(
+                            {
+                                "id": f"{qa['id']}-{lang}",
+                                "lang": lang,
+                                "question": text,
+                                "article_id": article_id,
+                                "answers": answers,
+                            }
+                        )
     return articles, questions
 
 
@@ -186,8 +207,9 @@ def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True
         ids = [quote.article_id for quote in answer.quotes]
         rank = first_relevant_rank([i == q["article_id"] for i in ids])
         top = answer.quotes[0] if answer.quotes else None
-        in_highlight = bool(top and top.article_id == q["article_id"]
-                            and contains_answer(" ".join(top.highlighted_text), q["answers"]))
+        in_highlight = bool(
+            top and top.article_id == q["article_id"] and contains_answer(" ".join(top.highlighted_text), q["answers"])
+        )
         by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained))
     out = {}
     for lang, rows in sorted(by_lang.items()):

@@ -104,8 +104,8 @@ class Assistant:
         >>> from qa import Assistant
         >>> assistant = Assistant.default()
         >>> answer = assistant.ask("Luật An ninh mạng có hiệu lực từ ngày nào?")
-        >>> answer.quotes[0].highlighted_text
-        ['Luật An ninh mạng đã được Quốc hội Việt Nam thông qua ngày 12/6/2018 và chính thức có hiệu lực từ ngày 1/1/2019.']
+        >>> answer.quotes[0].highlighted_text[0][-40:]
+        'chính thức có hiệu lực từ ngày 1/1/2019.'
     """
 
     def __init__(self, store: PassageStore, model, calibration: dict | None = None) -> None:
@@ -211,19 +211,29 @@ class Assistant:
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
         vector = self.retriever.embed_query(effective)
-        hits = self.retriever.run(effective, language, top_k=max(8, k * 3), query_vector=vector,
-                                  prefer_article=prefer_article)
+        hits = self.retriever.run(
+            effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article
+        )
         quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
         evidence = quoter.rank(effective, vector, hits, language)
         cal = self.calibration
         group = calibration_group(question, language)
         sure = confidence(evidence, cal["coverage_weight"].get(group, 0.0))
         threshold = cal["abstain_below"].get(group, cal["abstain_below"]["vi"])
-        answer = Answer(question=question, abstained=sure < threshold, language=language,
-                        effective_query=effective, confidence=round(sure, 4))
+        answer = Answer(
+            question=question,
+            abstained=sure < threshold,
+            language=language,
+            effective_query=effective,
+            confidence=round(sure, 4),
+        )
         if evidence:
-            answer.signals = {"sentence_similarity": round(evidence[0].best.dense, 4),
-                              "coverage": round(evidence[0].coverage, 4), "threshold": threshold, "group": group}
+            answer.signals = {
+                "sentence_similarity": round(evidence[0].best.dense, 4),
+                "coverage": round(evidence[0].coverage, 4),
+                "threshold": threshold,
+                "group": group,
+            }
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
         if answer.abstained:
@@ -247,8 +257,7 @@ class Assistant:
             if cached is None:
                 q = nfc(q)
                 effective = rewrite(q, previous, previous_answer)
-                answer = self._answer(q, effective, detect_language(q), 1,
-                                      previous.article_id if previous else None)
+                answer = self._answer(q, effective, detect_language(q), 1, previous.article_id if previous else None)
                 top = answer.quotes[0] if answer.quotes and not answer.abstained else None
                 turn = Turn(q, effective, top.article_id if top else None)
                 said = " ".join(top.highlighted_text) if top else ""

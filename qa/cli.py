@@ -39,7 +39,11 @@ def print_answer(answer: Answer) -> None:
         for start, end in quote.highlights:
             text.stylize("bold black on yellow", start, end)
         console.print(Text(f"\n[{number}] ", style="cyan").append(text))
-        cite = f"    — {quote.title}" + (f", {quote.date}" if quote.date else "") + (f" · {quote.url}" if quote.url else "")
+        cite = (
+            f"    — {quote.title}"
+            + (f", {quote.date}" if quote.date else "")
+            + (f" · {quote.url}" if quote.url else "")
+        )
         console.print(Text(cite + f" · passage {quote.position + 1} · score {quote.score:.2f}", style="dim"))
 
 

@@ -32,12 +32,13 @@ WHAT_ABOUT = re.compile(
     r"|(?P<vi2>.+?)\s+thì sao|(?:and )?(?:what|how) about\s+(?P<en>.+?))\s*\??\s*$",
     re.IGNORECASE,
 )
-ASKS = re.compile(r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b",
-                  re.IGNORECASE)
+ASKS = re.compile(
+    r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b", re.IGNORECASE
+)
 NAME = re.compile(r"(?:(?<=\s)|^)([A-ZÀ-ỸĐ][\wÀ-ỹ]*(?:[ -][A-ZÀ-ỸĐ][\wÀ-ỹ]*)+)")
 QUESTION_WORDS = frozenset(
-    "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who whom "
-    "when where which why how did does do of in on to for".split()
+    "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who "
+    "whom when where which why how did does do of in on to for".split()
 )
 
 
@@ -58,8 +59,10 @@ def user_questions(history) -> list[str]:
             text = item
         elif isinstance(item, dict) and item.get("role", "user") == "user":
             content = item.get("content", "")
-            text = content if isinstance(content, str) else " ".join(
-                c.get("text", "") for c in content if isinstance(c, dict)
+            text = (
+                content
+                if isinstance(content, str)
+                else " ".join(c.get("text", "") for c in content if isinstance(c, dict))
             )
         else:
             continue
@@ -88,6 +91,18 @@ def names_in(text: str) -> list[str]:
     return names
 
 
+PERSON = re.compile(
+    r"\b(?:ông|bà|ngài|anh|chị|Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Bộ trưởng|Thủ tướng|Chủ tịch|"
+    r"Đại sứ|Tổng Bí thư|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Minister|General|Ambassador)\s+"
+    r"([A-ZÀ-ỸĐ][\wÀ-ỹ]*(?:[ -][A-ZÀ-ỸĐ][\wÀ-ỹ]*)+)"
+)
+
+
+def persons_in(text: str) -> list[str]:
+    """Names that follow a title or an honorific (Đại tướng Tô Lâm, ngài Gunnar Wiegand): people."""
+    return [m.group(1) for m in PERSON.finditer(text)]
+
+
 def topic_of(text: str) -> str:
     """The previous query without its question words: the subject a follow-up keeps."""
     return " ".join(w for w in re.findall(r"[\wÀ-ỹ/]+", text) if w.lower() not in QUESTION_WORDS)
@@ -100,10 +115,10 @@ def swap_subject(previous: str, subject: str) -> str:
     if not asked or not subject:
         return f"{subject} {previous}".strip()
     if asked.start() == 0 or previous[: asked.start()].strip().lower() in {"and", "so"}:  # English word order
-        frame = " ".join(previous[asked.start():].split()[:2])
+        frame = " ".join(previous[asked.start() :].split()[:2])
         return f"{frame} {subject}?"
     before = previous[: asked.start()].split()
-    return f"{subject} {' '.join(before[-1:])} {previous[asked.start():]}".replace("  ", " ")
+    return f"{subject} {' '.join(before[-1:])} {previous[asked.start() :]}".replace("  ", " ")
 
 
 def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> str:
@@ -122,7 +137,8 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     answer_names = [n for n in names_in(previous_answer) if n not in asked]
     # After "who …?" a pronoun points at the person in the answer, otherwise at the one in the question.
     if re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
-        candidates = answer_names + names_in(asked)
+        people = [n for n in persons_in(previous_answer) if n not in asked]
+        candidates = people + answer_names + names_in(asked)
     else:
         candidates = names_in(asked) + answer_names
     anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA, EN_WEAK_ANAPHORA) if a.search(q)), None)

@@ -40,8 +40,9 @@ class Indexer:
         '12 added, 1 duplicate(s) skipped, 0 failed (57 passages)'
     """
 
-    def __init__(self, model, store: PassageStore, splitter: PassageSplitter | None = None,
-                 batch_size: int = 32) -> None:
+    def __init__(
+        self, model, store: PassageStore, splitter: PassageSplitter | None = None, batch_size: int = 32
+    ) -> None:
         self.model = model
         self.store = store
         self.splitter = splitter or PassageSplitter(model.tokenizer)
@@ -97,8 +98,9 @@ class Indexer:
                 n = len(passages)
                 updated = self.store.delete_article(article.id)
                 terms = [" ".join(search_terms(f"{article.title}\n{p.text}")) for p in passages]
-                self.store.add_article(article, digest, passages, vectors[row : row + n],
-                                       sentence_vectors[row : row + n], terms)
+                self.store.add_article(
+                    article, digest, passages, vectors[row : row + n], sentence_vectors[row : row + n], terms
+                )
                 (report.updated if updated else report.added).append(article.id)
                 report.passages += n
                 row += n

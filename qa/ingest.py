@@ -31,9 +31,9 @@ FURNITURE = re.compile(
 DATE_DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 DATE_LINE = re.compile(r"^\s*(?:[^\n\d]{0,20})?(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*[-|,]?\s*\d{1,2}:\d{2})?\s*$")
 SENTENCE_PUNCT = tuple(".!?…:;")
-CLOSERS = "\"”’»)] "
+CLOSERS = '"”’»)] '
 
-ReadResult = tuple[str, "Article | str"]
+ReadResult = tuple[str, "Article | str"]  # noqa: F821 (Article is imported lazily by make_article)
 
 
 def clean_text(text: str) -> str:
@@ -202,8 +202,16 @@ def _read_jsonl_file(path: Path) -> Iterator[ReadResult]:
                     if not isinstance(row, dict) or not str(row.get("text") or "").strip():
                         raise ValueError("no 'text' field")
                     article_id = slug(str(row.get("id") or content_hash(row["text"])[:16]))
-                    yield where, make_article(
-                        article_id, str(row["text"]), where, str(row.get("title") or ""), row.get("date"), row.get("url")
+                    yield (
+                        where,
+                        make_article(
+                            article_id,
+                            str(row["text"]),
+                            where,
+                            str(row.get("title") or ""),
+                            row.get("date"),
+                            row.get("url"),
+                        ),
                     )
                 except (ValueError, TypeError) as exc:
                     yield where, f"malformed line: {exc}"

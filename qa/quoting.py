@@ -26,9 +26,11 @@ SECOND_HIGHLIGHT_MARGIN = 0.01
 DATE_PATTERN = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b")
 NUMBER_PATTERN = re.compile(r"\b\d+([.,]\d+)?\b")
 NAME_PATTERN = re.compile(r"\b[A-ZÀ-ỸĐ][\wÀ-ỹ]*(\s+[A-ZÀ-ỸĐ][\wÀ-ỹ]*)+")
-ASKS_DATE = re.compile(r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
-                       r"khi nao|ngay nao|nam nao|thang nao|bao gio|when|what date|what year|which year|which day)\b",
-                       re.IGNORECASE)
+ASKS_DATE = re.compile(
+    r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
+    r"khi nao|ngay nao|nam nao|thang nao|bao gio|when|what date|what year|which year|which day)\b",
+    re.IGNORECASE,
+)
 ASKS_NUMBER = re.compile(r"\b(bao nhiêu|mấy|bao nhieu|may|how many|how much|what number)\b", re.IGNORECASE)
 ASKS_PERSON = re.compile(r"\b(ai|who|whom|whose)\b", re.IGNORECASE)
 
@@ -36,14 +38,14 @@ ASKS_PERSON = re.compile(r"\b(ai|who|whom|whose)\b", re.IGNORECASE)
 # Words that carry no content of their own (question words, function words), accent-free.
 STOPWORDS = {
     "vi": frozenset(
-        "ai gi nao dau sao bao nhieu may khi the nhu la co khong duoc cua va nhung cac mot nay do ay thi ma de "
-        "voi trong tren ve tu den o cho boi vi neu hay hoac da dang se bi rang thuoc theo nhat nhieu lam roi con "
-        "ong ba anh chi ho nguoi ngai".split()
+        "ai gi nao dau sao bao nhieu may khi the nhu la co khong duoc cua va nhung cac mot nay do ay thi ma "
+        "de voi trong tren ve tu den o cho boi vi neu hay hoac da dang se bi rang thuoc theo nhat nhieu lam "
+        "roi con ong ba anh chi ho nguoi ngai".split()
     ),
     "en": frozenset(
-        "what who whom whose when where which why how did does do is are was were be been the a an of in on at to "
-        "for from by with about as and or that this these those it its he she his her they their has have had "
-        "according since".split()
+        "what who whom whose when where which why how did does do is are was were be been the a an of in on "
+        "at to for from by with about as and or that this these those it its he she his her they their has "
+        "have had according since".split()
     ),
 }
 ACRONYM_OR_NAME = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.-]*)\b")

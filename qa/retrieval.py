@@ -98,10 +98,7 @@ class Retriever:
         lexical = np.array([lex_by_id.get(pid, 0.0) / best_lex if best_lex else 0.0 for pid in candidates])
         weight = self.lexical_weight.get(language, self.lexical_weight["vi"])
         fused = (1 - weight) * _minmax(dense) + weight * lexical
-        hits = [
-            Hit(pid, float(s), float(d), float(x))
-            for pid, s, d, x in zip(candidates, fused, dense, lexical)
-        ]
+        hits = [Hit(pid, float(s), float(d), float(x)) for pid, s, d, x in zip(candidates, fused, dense, lexical)]
         if prefer_article:
             preferred = set(self.store.article_passage_ids(prefer_article))
             for hit in hits:

@@ -81,12 +81,12 @@ def _identifier():
 
 # Words that tell the two languages apart when a Vietnamese question is typed without diacritics.
 VI_PLAIN = frozenset(
-    "la gi nao dau bao nhieu sao ai cua nhung duoc trong voi thi con khi nhu the ngay nam co khong ong ba ay do "
-    "nay tai vi hoi thao luat bo truong".split()
+    "la gi nao dau bao nhieu sao ai cua nhung duoc trong voi thi con khi nhu the ngay nam co khong ong ba "
+    "ay do nay tai vi hoi thao luat bo truong".split()
 )
 EN_WORDS = frozenset(
-    "the a an is are was were what who whom when where which why how did does do of in on to for with about "
-    "and by he she it they him her his their this that from".split()
+    "the a an is are was were what who whom when where which why how did does do of in on to for with "
+    "about and by he she it they him her his their this that from".split()
 )
 
 

@@ -125,7 +125,9 @@ class PassageStore:
         db = folder / DB_NAME
         if not db.exists():
             if not create:
-                raise IndexNotFound(f"no index in {folder}; ingest articles first (python -m qa ingest PATH --index DIR)")
+                raise IndexNotFound(
+                    f"no index in {folder}; ingest articles first (python -m qa ingest PATH --index DIR)"
+                )
             folder.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None, timeout=30)
@@ -242,9 +244,7 @@ class PassageStore:
     def commit(self, changed: bool = True) -> None:
         try:
             if changed:
-                self._conn.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
-                )
+                self._conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
             self._conn.execute("COMMIT")
         finally:
             self._lock.release()
@@ -269,15 +269,30 @@ class PassageStore:
         c.execute(
             "INSERT INTO articles (id, title, date, url, source, content_hash, text, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (article.id, article.title, article.date, article.url, article.source, content_hash, article.text,
-             time.time()),
+            (
+                article.id,
+                article.title,
+                article.date,
+                article.url,
+                article.source,
+                content_hash,
+                article.text,
+                time.time(),
+            ),
         )
         ids = []
         for passage, vector, sent_vecs, passage_terms in zip(passages, passage_vectors, sentence_vectors, terms):
             cur = c.execute(
                 "INSERT INTO passages (article_id, position, start, end, text, terms, vector) VALUES (?,?,?,?,?,?,?)",
-                (article.id, passage.position, passage.start, passage.end, passage.text, passage_terms,
-                 np.asarray(vector, np.float32).tobytes()),
+                (
+                    article.id,
+                    passage.position,
+                    passage.start,
+                    passage.end,
+                    passage.text,
+                    passage_terms,
+                    np.asarray(vector, np.float32).tobytes(),
+                ),
             )
             pid = cur.lastrowid
             ids.append(pid)
@@ -402,4 +417,3 @@ class PassageStore:
             "dense_index": type(self.dense_index().index).__name__,
             "bytes_on_disk": size,
         }
-

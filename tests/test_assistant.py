@@ -1,0 +1,102 @@
+"""Answers on the built-in articles, asked through the public API."""
+
+import json
+import unicodedata
+
+import pytest
+from conftest import BUILTIN
+
+from qa import Answer, BadQuestion
+
+
+def _top(answer: Answer):
+    assert answer.quotes, answer
+    return answer.quotes[0]
+
+
+def _highlight(answer: Answer) -> str:
+    return " ".join(_top(answer).highlighted_text)
+
+
+def test_vietnamese_question_quotes_the_answering_sentence(builtin):
+    answer = builtin.ask("Luật An ninh mạng có hiệu lực từ ngày nào?")
+    assert not answer.abstained and answer.language == "vi"
+    quote = _top(answer)
+    assert quote.article_id == BUILTIN["workshop"]
+    assert "1/1/2019" in _highlight(answer)
+    start, end = quote.highlights[0]
+    assert 0 <= start < end <= len(quote.text)
+    assert answer.message.startswith("Theo bài")
+
+
+def test_quotes_are_verbatim_passages_of_their_article(builtin):
+    answer = builtin.ask("Bộ trưởng Tô Lâm đã tiếp ai?", k=3)
+    for quote in answer.quotes:
+        article = builtin.store.article(quote.article_id)
+        assert article.text[quote.start : quote.start + len(quote.text)] == quote.text
+    assert "Gunnar Wiegand" in _highlight(answer)
+
+
+def test_question_without_diacritics(builtin):
+    answer = builtin.ask("luat an ninh mang co hieu luc khi nao")
+    assert answer.language == "vi" and not answer.abstained
+    assert "1/1/2019" in _highlight(answer)
+
+
+def test_decomposed_question_is_answered_like_the_composed_one(builtin):
+    question = "Dự án ESIWA hợp tác với bao nhiêu quốc gia?"
+    a = builtin.ask(question)
+    b = builtin.ask(unicodedata.normalize("NFD", question))
+    assert a.quotes[0].passage_id == b.quotes[0].passage_id
+    assert "6 quốc gia" in _highlight(a)
+
+
+def test_english_question_gets_vietnamese_quote_and_english_frame(builtin):
+    answer = builtin.ask("Which countries take part in ESIWA?")
+    assert answer.language == "en" and not answer.abstained
+    assert answer.message.startswith("According to")
+    assert "Ấn Độ, Nhật Bản, Hàn Quốc" in _top(answer).text
+
+
+def test_unanswerable_question_abstains_in_its_language(builtin):
+    answer = builtin.ask("Giá Bitcoin hôm nay là bao nhiêu?")
+    assert answer.abstained
+    assert "không chứa" in answer.message
+    english = builtin.ask("What is the SJC gold price today?")
+    assert english.abstained and "do not contain" in english.message
+
+
+def test_follow_up_uses_the_conversation(builtin):
+    first = "ESIWA là gì?"
+    answer = builtin.ask("Dự án đó kéo dài trong giai đoạn nào?", history=[first])
+    assert answer.rewritten and "ESIWA" in answer.effective_query
+    assert "2020-2024" in _top(answer).text
+    # chat messages work as history too, and a stand-alone question is left alone
+    messages = [{"role": "user", "content": first}, {"role": "assistant", "content": "…"}]
+    alone = builtin.ask("Luật An ninh mạng có bao nhiêu chương?", history=messages)
+    assert not alone.rewritten
+
+
+def test_pronoun_after_who_question_points_at_the_person_answered(builtin):
+    answer = builtin.ask(
+        "Ông ấy đề nghị EU chia sẻ kinh nghiệm về những gì?", history=["Ai đã tiếp ngài Gunnar Wiegand?"]
+    )
+    assert "Tô Lâm" in answer.effective_query
+    assert "cơ sở hạ tầng thông tin trọng yếu" in _top(answer).text
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
+def test_bad_questions_get_clear_errors(builtin, question):
+    with pytest.raises(BadQuestion):
+        builtin.ask(question)
+
+
+def test_k_bounds_the_quotes_and_to_dict_is_plain_json(builtin):
+    answer = builtin.ask("Hiệp định Thương mại tự do Việt Nam – EU được thực hiện từ khi nào?", k=2)
+    assert 1 <= len(answer.quotes) <= 2
+    data = json.loads(json.dumps(answer.to_dict(), ensure_ascii=False))
+    assert set(data) >= {"abstained", "language", "effective_query", "quotes"}
+    assert set(data["quotes"][0]) >= {"article_id", "title", "date", "url", "text", "highlights", "score"}
+    assert isinstance(data["quotes"][0]["highlights"][0], list)
+    with pytest.raises(ValueError):
+        builtin.ask("Hiệp định nào?", k=0)

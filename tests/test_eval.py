@@ -1,0 +1,71 @@
+"""The evaluators' instrument: the question set is well-formed, and quality stays above its floors."""
+
+import json
+
+import pytest
+from conftest import ROOT
+
+from eval.beir import export_beir
+from eval.metrics import contains_answer, retrieval_scores, token_f1
+from eval.runner import load_questions, run_questions
+from qa import builtin_articles
+from qa.ingest import read_paths
+
+# Floors set a little under the figures measured when they were set (README, "Quality"): a drop
+# below one means a change made answers worse.
+FLOORS = {"answer_in_top_quote": 0.70, "vi_answer_in_top_quote": 0.85, "vi_recall@1": 0.90, "abstention_recall": 0.50}
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_questions()
+
+
+def test_question_set_is_complete_and_verbatim(questions):
+    texts = {a.id: a.text for _, a in read_paths([builtin_articles()])}
+    ids = [q["id"] for q in questions]
+    assert len(questions) >= 100 and len(ids) == len(set(ids))
+    assert {q["lang"] for q in questions} == {"vi", "en"}
+    assert sum(not q["answerable"] for q in questions) >= 15
+    assert sum(bool(q["history"]) for q in questions) >= 10
+    assert {q["type"] for q in questions} >= {"date", "number", "person", "organisation", "list", "why/how", "yes/no"}
+    by_id = {q["id"]: q for q in questions}
+    for q in questions:
+        assert q["paired_id"] in by_id, q["id"]
+        for answer in q["answers"]:
+            assert answer in texts[q["article_id"]], (q["id"], answer)
+
+
+def test_metrics_on_known_cases():
+    assert retrieval_scores([1, 2, None, 5], cutoffs=(1, 3), mrr_at=10) == {
+        "recall@1": 0.25,
+        "recall@3": 0.5,
+        "mrr@10": (1 + 0.5 + 0.2) / 4,
+    }
+    assert token_f1("ngày 1/1/2019", "1/1/2019") == pytest.approx(2 * (3 / 4) * 1 / (3 / 4 + 1))
+    assert contains_answer("Việt Nam – EU", ["việt nam - eu"])
+
+
+def test_quality_stays_above_the_floors(builtin, questions):
+    report = run_questions(builtin, questions, progress=False)
+    overall, vi = report["overall"], report["by_language"]["vi"]
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "eval-ci.json").write_text(
+        json.dumps({k: v for k, v in report.items() if k != "results"}, ensure_ascii=False, indent=2)
+    )
+    assert overall["answer_in_top_quote"] >= FLOORS["answer_in_top_quote"], overall
+    assert vi["answer_in_top_quote"] >= FLOORS["vi_answer_in_top_quote"], vi
+    assert vi["recall@1"] >= FLOORS["vi_recall@1"], vi
+    assert overall["abstention_recall"] >= FLOORS["abstention_recall"], overall
+
+
+def test_beir_export(builtin, questions, tmp_path):
+    counts = export_beir(builtin, questions, tmp_path)
+    corpus = [json.loads(line) for line in (tmp_path / "corpus.jsonl").read_text().splitlines()]
+    queries = [json.loads(line) for line in (tmp_path / "queries.jsonl").read_text().splitlines()]
+    qrels = (tmp_path / "qrels" / "test.tsv").read_text().splitlines()
+    assert qrels[0] == "query-id\tcorpus-id\tscore"
+    assert len(corpus) == counts["passages"] == builtin.store.count_passages()
+    assert len(queries) >= 100 and len(qrels) - 1 == counts["qrels"]
+    corpus_ids = {c["_id"] for c in corpus}
+    assert all(line.split("\t")[1] in corpus_ids for line in qrels[1:])

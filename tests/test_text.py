@@ -1,0 +1,42 @@
+import unicodedata
+
+from qa.text import detect_language, search_terms, split_sentences, strip_accents
+
+
+def test_sentences_keep_offsets_and_split_on_lines():
+    text = "Chiều 27/4/2022, tại Hà Nội, ông A đã tiếp ông B.\nẢnh chú thích\n\nCâu thứ ba. Câu thứ tư!"
+    spans = split_sentences(text)
+    pieces = [text[s:e] for s, e in spans]
+    assert pieces == [
+        "Chiều 27/4/2022, tại Hà Nội, ông A đã tiếp ông B.",
+        "Ảnh chú thích",
+        "Câu thứ ba.",
+        "Câu thứ tư!",
+    ]
+
+
+def test_dates_and_decimals_do_not_end_sentences():
+    text = "Giá tăng 1.030 đồng vào ngày 1/1/2019. Sau đó giảm."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["Giá tăng 1.030 đồng vào ngày 1/1/2019.", "Sau đó giảm."]
+
+
+def test_search_terms_keep_one_letter_words_and_add_accent_free_forms():
+    terms = search_terms("Luật ở Việt Nam")
+    assert "ở" in terms and "o" in terms
+    assert terms[:2] == ["luật", "luat"]
+
+
+def test_nfd_and_nfc_give_the_same_terms():
+    nfc = "Luật An ninh mạng có hiệu lực"
+    assert search_terms(unicodedata.normalize("NFD", nfc)) == search_terms(nfc)
+
+
+def test_strip_accents_handles_d_bar():
+    assert strip_accents("Đại tướng Tô Lâm") == "Dai tuong To Lam"
+
+
+def test_language_detection():
+    assert detect_language("Luật An ninh mạng có hiệu lực từ ngày nào?") == "vi"
+    assert detect_language("luat an ninh mang co hieu luc khi nao") == "vi"
+    assert detect_language("When did the Cybersecurity Law take effect?") == "en"
+    assert detect_language("ESIWA la gi?") == "vi"
