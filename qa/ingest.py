@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from qa.text import nfc, split_sentences
+from qa.types import Article
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -33,7 +34,7 @@ DATE_LINE = re.compile(r"^\s*(?:[^\n\d]{0,20})?(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*
 SENTENCE_PUNCT = tuple(".!?…:;")
 CLOSERS = '"”’»)] '
 
-ReadResult = tuple[str, "Article | str"]  # noqa: F821 (Article is imported lazily by make_article)
+ReadResult = tuple[str, Article | str]
 
 
 def clean_text(text: str) -> str:
@@ -139,9 +140,7 @@ def content_hash(text: str) -> str:
 
 def make_article(
     article_id: str, text: str, source: str, title: str = "", when: str | None = None, url: str | None = None
-):
-    from qa.types import Article
-
+) -> Article:
     text = clean_text(text)
     if not title:
         title, found, text = split_headline(text)
