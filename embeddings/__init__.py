@@ -100,11 +100,16 @@ def load_model(
     return SentenceTransformer(str(folder), device="cpu", model_kwargs={"dtype": torch.float32})
 
 
-def _token_states(model: Encoder, texts: Sequence[str], batch_size: int) -> list[np.ndarray]:
+def _token_states(model: Encoder, texts: Sequence[str], batch_size: int) -> tuple[list[np.ndarray], list]:
+    """Token vectors of each text and the character span of each token in DOCUMENT_PROMPT + text."""
     if isinstance(model, OnnxEncoder):
-        return model.token_embeddings(texts, DOCUMENT_PROMPT, batch_size)
+        offsets: list = []
+        return model.token_embeddings(texts, DOCUMENT_PROMPT, batch_size, offsets=offsets), offsets
     states = model.encode_document(list(texts), output_value="token_embeddings", batch_size=batch_size)
-    return [s.float().numpy() if hasattr(s, "numpy") else np.asarray(s, np.float32) for s in states]
+    offsets = model.tokenizer(
+        [DOCUMENT_PROMPT + t for t in texts], return_offsets_mapping=True, truncation=True, max_length=512
+    )["offset_mapping"]
+    return [s.float().numpy() if hasattr(s, "numpy") else np.asarray(s, np.float32) for s in states], offsets
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -124,13 +129,7 @@ def encode_document_spans(
     Returns (passage vectors (n, dim), [span vectors (len(spans[i]), dim) for each text]).
     """
     texts = [nfc(t) for t in texts]
-    states = _token_states(model, texts, batch_size)
-    offsets = model.tokenizer(
-        [DOCUMENT_PROMPT + t for t in texts],
-        return_offsets_mapping=True,
-        truncation=True,
-        max_length=512,
-    )["offset_mapping"]
+    states, offsets = _token_states(model, texts, batch_size)
     shift = len(DOCUMENT_PROMPT)
     passages = _unit(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
     span_vectors = []
@@ -142,5 +141,5 @@ def encode_document_spans(
         for s, e in spans[i]:
             inside = content & (starts < e) & (ends > s)
             rows.append(state[inside].mean(axis=0) if inside.any() else passages[i])
-        span_vectors.append(_unit(np.array(rows, np.float32)).reshape(len(rows), -1))
+        span_vectors.append(_unit(np.array(rows, np.float32).reshape(len(rows), passages.shape[1])))
     return passages, span_vectors

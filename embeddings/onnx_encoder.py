@@ -53,14 +53,24 @@ class OnnxEncoder:
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors[0] if single else vectors
 
-    def token_embeddings(self, texts: Sequence[str], prompt: str, batch_size: int = 32) -> list[np.ndarray]:
+    def token_embeddings(
+        self, texts: Sequence[str], prompt: str, batch_size: int = 32, offsets: list | None = None
+    ) -> list[np.ndarray]:
         """Last hidden states, one (tokens, dim) array per text, specials included.
 
-        Texts are sorted by length so each batch pads little, then put back in order.
+        Texts are sorted by length so each batch pads little, then put back in order. Pass a list
+        as `offsets` to receive each token's character span in `prompt + text` from the same
+        tokenization.
         """
-        encoded = self.tokenizer([prompt + nfc(t) for t in texts], truncation=True, max_length=self.max_tokens)[
-            "input_ids"
-        ]
+        tokenized = self.tokenizer(
+            [prompt + nfc(t) for t in texts],
+            truncation=True,
+            max_length=self.max_tokens,
+            return_offsets_mapping=offsets is not None,
+        )
+        encoded = tokenized["input_ids"]
+        if offsets is not None:
+            offsets.extend(tokenized["offset_mapping"])
         order = np.argsort([-len(ids) for ids in encoded], kind="stable")
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for start in range(0, len(order), batch_size):
