@@ -324,10 +324,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 7860)))
     parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"])
+    parser.add_argument("--model", default=None, help="another sentence-transformers model (path or hub id)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
-        launch(args.index, args.host, args.port, args.backend)
+        launch(args.index, args.host, args.port, args.backend, args.model)
     except QAError as exc:
         raise SystemExit(f"error: {exc}") from exc
 

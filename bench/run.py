@@ -30,6 +30,7 @@ CORPORA = {
     "baomoi": SHARED / "corpora" / "baomoi-2017.jsonl.xz",
 }
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
+sys.path.insert(0, str(ROOT))
 
 
 def _peak_rss_mb() -> float:
@@ -95,8 +96,11 @@ def phase_raw_model(index: str, sample: int) -> dict:
     model.encode_document(texts, batch_size=32)
     raw = time.perf_counter() - started
     spans = _time(lambda: encode_document_spans(model, texts, [[]] * len(texts)))
-    return {"raw_sample": len(texts), "raw_model_passages_per_s": round(len(texts) / raw, 2),
-            "model_with_sentences_passages_per_s": round(len(texts) / spans, 2)}
+    return {
+        "raw_sample": len(texts),
+        "raw_model_passages_per_s": round(len(texts) / raw, 2),
+        "model_with_sentences_passages_per_s": round(len(texts) / spans, 2),
+    }
 
 
 def _time(fn) -> float:
@@ -167,8 +171,13 @@ def phase_ann_recall(index: str, queries: int) -> dict:
     return {"hnsw_recall@10": round(float(recall), 4), "hnsw_build_s": round(build_s, 2)}
 
 
-PHASES = {"ingest": phase_ingest, "raw": phase_raw_model, "cold": phase_cold_start, "latency": phase_latency,
-          "ann": phase_ann_recall}
+PHASES = {
+    "ingest": phase_ingest,
+    "raw": phase_raw_model,
+    "cold": phase_cold_start,
+    "latency": phase_latency,
+    "ann": phase_ann_recall,
+}
 
 
 def child(phase: str, *args) -> dict:
@@ -202,11 +211,21 @@ def bench_corpus(name: str, limit: int | None, rounds: int, workdir: Path) -> di
 
 
 COLUMNS = [
-    ("corpus", "corpus"), ("articles", "articles"), ("passages", "passages"), ("ingest_s", "ingest s"),
-    ("pipeline_passages_per_s", "pipeline p/s"), ("raw_model_passages_per_s", "model p/s"),
-    ("pipeline_to_raw_ratio", "ratio"), ("ingest_peak_rss_mb", "ingest peak MB"), ("index_mb", "index MB"),
-    ("cold_start_to_first_answer_s", "cold start s"), ("ask_p50_ms", "p50 ms"), ("ask_p95_ms", "p95 ms"),
-    ("ask_p99_ms", "p99 ms"), ("serving_rss_mb", "serving MB"), ("hnsw_recall@10", "HNSW recall@10"),
+    ("corpus", "corpus"),
+    ("articles", "articles"),
+    ("passages", "passages"),
+    ("ingest_s", "ingest s"),
+    ("pipeline_passages_per_s", "pipeline p/s"),
+    ("raw_model_passages_per_s", "model p/s"),
+    ("pipeline_to_raw_ratio", "ratio"),
+    ("ingest_peak_rss_mb", "ingest peak MB"),
+    ("index_mb", "index MB"),
+    ("cold_start_to_first_answer_s", "cold start s"),
+    ("ask_p50_ms", "p50 ms"),
+    ("ask_p95_ms", "p95 ms"),
+    ("ask_p99_ms", "p99 ms"),
+    ("serving_rss_mb", "serving MB"),
+    ("hnsw_recall@10", "HNSW recall@10"),
 ]
 
 

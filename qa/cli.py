@@ -23,9 +23,10 @@ err = Console(stderr=True)
 
 
 def _assistant(args: argparse.Namespace, create: bool = True) -> Assistant:
+    options = {"backend": args.backend, "model_name": args.model}
     if args.index:
-        return Assistant.open(args.index, create=create, backend=args.backend)
-    return Assistant.default(backend=args.backend)
+        return Assistant.open(args.index, create=create, **options)
+    return Assistant.default(**options)
 
 
 def print_answer(answer: Answer) -> None:
@@ -98,7 +99,7 @@ def cmd_articles(args) -> int:
 def cmd_serve(args) -> int:
     from app import launch
 
-    launch(index=args.index, host=args.host, port=args.port, backend=args.backend)
+    launch(index=args.index, host=args.host, port=args.port, backend=args.backend, model_name=args.model)
     return 0
 
 
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", help="index folder (default: the built-in articles' index)")
     common.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"], help="embedding backend")
+    common.add_argument("--model", default=None, help="another sentence-transformers model (path or hub id)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", parents=[common], help="add .txt/.md/.html/.jsonl files or folders")

@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from embeddings import encode_document_spans
-from qa.ingest import content_hash, read_paths
+from qa.ingest import content_hash, count_items, read_paths
 from qa.passages import PassageSplitter, embedding_text
 from qa.text import search_terms
 from qa.types import Article, IngestReport, Passage
@@ -52,9 +52,11 @@ class Indexer:
         report = IngestReport()
         pending = _Pending()
         seen: dict[str, str] = {}  # hashes in this run not yet committed
-        bar = tqdm(desc="ingest", unit="article", disable=not progress, dynamic_ncols=True)
+        paths = list(paths)
+        total = count_items(paths) if progress else None
+        bar = tqdm(total=total, desc="ingest", unit="article", disable=not progress, dynamic_ncols=True)
         try:
-            for source, item in read_paths(list(paths)):
+            for source, item in read_paths(paths):
                 bar.update(1)
                 if isinstance(item, str):
                     report.failed.append((source, item))
