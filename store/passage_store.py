@@ -239,7 +239,11 @@ class PassageStore:
     def begin(self) -> None:
         """Start a write transaction; `commit()` makes everything since visible at once."""
         self._lock.acquire()
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     def commit(self, changed: bool = True) -> None:
         try:

@@ -1,0 +1,72 @@
+"""Follow-up detection and rewriting (pure functions; the end-to-end cases are in test_assistant.py)."""
+
+import pytest
+
+from qa.conversation import Turn, is_follow_up, rewrite, user_questions
+
+
+def turn(question: str) -> Turn:
+    return Turn(question, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ông ấy đề nghị gì?",
+        "Còn Nhật Bản thì sao?",
+        "What about Japan?",
+        "What did he propose?",
+        "Khi nào?",
+        "Dự án đó kéo dài bao lâu?",
+    ],
+)
+def test_follow_ups_are_detected(question):
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Luật An ninh mạng có bao nhiêu chương?",
+        "What is the name of the workshop that was held in Hanoi?",
+        "Ông Pier Giorgio Aliberti giữ chức vụ gì?",
+    ],
+)
+def test_stand_alone_questions_are_left_alone(question):
+    assert not is_follow_up(question)
+    assert rewrite(question, turn("ESIWA là gì?")) == question
+
+
+def test_no_history_no_rewrite():
+    assert rewrite("Ông ấy là ai?", None) == "Ông ấy là ai?"
+
+
+def test_what_about_swaps_the_subject_in_both_languages():
+    assert rewrite("Còn Trưởng phái đoàn EU thì sao?", turn("Đại sứ Hà Lan tại Việt Nam là ai?")) == (
+        "Trưởng phái đoàn EU là ai?"
+    )
+    assert rewrite("What about the head of the EU delegation?", turn("Who is the Dutch ambassador to Vietnam?")) == (
+        "Who is the head of the EU delegation?"
+    )
+
+
+def test_new_question_about_the_same_subject_keeps_the_topic():
+    rewritten = rewrite("Còn được thông qua ngày nào?", turn("Luật An ninh mạng có hiệu lực từ ngày nào?"))
+    assert rewritten.startswith("được thông qua ngày nào") and "Luật An ninh mạng" in rewritten
+
+
+def test_pronoun_resolves_to_the_person_in_the_previous_answer():
+    answer = "Chiều 27/4/2022, tại Hà Nội, Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp ngài Gunnar Wiegand."
+    rewritten = rewrite("Ông ấy đề nghị EU điều gì?", turn("Ai đã tiếp ngài Gunnar Wiegand?"), answer)
+    assert rewritten.startswith("Tô Lâm đề nghị EU điều gì?")
+
+
+def test_history_accepts_strings_and_chat_messages():
+    history = [
+        "Một?",
+        {"role": "user", "content": "Hai?"},
+        {"role": "assistant", "content": "trả lời"},
+        {"role": "user", "content": [{"type": "text", "text": "Ba?"}]},
+        {"role": "user", "content": "  "},
+    ]
+    assert user_questions(history) == ["Một?", "Hai?", "Ba?"]
