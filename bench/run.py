@@ -151,19 +151,20 @@ def phase_ann_recall(index: str, queries: int) -> dict:
 
     from embeddings import model_id
     from qa.assistant import shared_model
-    from store.passage_store import PassageStore
+    from store.passage_store import HNSW_EF_SEARCH, PassageStore
 
     model = shared_model()
     store = PassageStore.open(index, model_id(model), 384, create=False, index_kind="hnsw")
     ids, vectors = store.all_vectors()
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
-    q = np.asarray(model.encode_query(questions[:queries]), np.float32)
+    titles = [a["title"] for a in store.articles()[:queries]]  # on-topic queries for this corpus
+    q = np.asarray(model.encode_query(questions[:queries] + titles), np.float32)
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
     started = time.perf_counter()
     hnsw = store._build_faiss()
     build_s = time.perf_counter() - started
-    faiss.downcast_index(hnsw.index).hnsw.efSearch = 128
+    faiss.downcast_index(hnsw.index).hnsw.efSearch = HNSW_EF_SEARCH
     _, exact = flat.search(q, 10)
     _, approx = hnsw.search(q, 10)
     exact_ids = ids[exact]

@@ -28,17 +28,38 @@ class OnnxEncoder:
 
     def __init__(self, folder: str | Path, threads: int | None = None, max_tokens: int = 512) -> None:
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
-        folder = Path(folder)
+        self.folder = Path(folder)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.session = ort.InferenceSession(
+            str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        # The hot path uses the `tokenizers` object directly: loading it through transformers would
+        # import torch and add ~4 s to every cold start.
+        self._fast = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        self._fast.enable_truncation(max_length=max_tokens)
+        self._fast.no_padding()
+        self._pad_id = self._fast.token_to_id("<pad>")
+        self._hf_tokenizer = None
         self.max_tokens = max_tokens
         self.dim = self.session.get_outputs()[0].shape[-1]
         self.prompts = {"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT}
+
+    @property
+    def tokenizer(self):
+        """The same tokenizer as a Hugging Face fast tokenizer (callable), loaded on first use."""
+        if self._hf_tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._hf_tokenizer = AutoTokenizer.from_pretrained(str(self.folder))
+        return self._hf_tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens in `text`, special tokens aside (what the passage splitter measures)."""
+        return len(self._fast.encode(text, add_special_tokens=False).ids)
 
     def encode_query(self, texts: str | Sequence[str], batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, QUERY_PROMPT, batch_size)
@@ -62,21 +83,16 @@ class OnnxEncoder:
         as `offsets` to receive each token's character span in `prompt + text` from the same
         tokenization.
         """
-        tokenized = self.tokenizer(
-            [prompt + nfc(t) for t in texts],
-            truncation=True,
-            max_length=self.max_tokens,
-            return_offsets_mapping=offsets is not None,
-        )
-        encoded = tokenized["input_ids"]
+        encodings = self._fast.encode_batch([prompt + nfc(t) for t in texts])
+        encoded = [e.ids for e in encodings]
         if offsets is not None:
-            offsets.extend(tokenized["offset_mapping"])
+            offsets.extend(e.offsets for e in encodings)
         order = np.argsort([-len(ids) for ids in encoded], kind="stable")
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
             width = max(len(encoded[i]) for i in batch)
-            ids = np.full((len(batch), width), self.tokenizer.pad_token_id, dtype=np.int64)
+            ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
                 ids[row, : len(encoded[i])] = encoded[i]

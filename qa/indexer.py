@@ -45,7 +45,7 @@ class Indexer:
     ) -> None:
         self.model = model
         self.store = store
-        self.splitter = splitter or PassageSplitter(model.tokenizer)
+        self.splitter = splitter or PassageSplitter.for_model(model)
         self.batch_size = batch_size
 
     def add(self, paths: Iterable[str | Path], progress: bool = True) -> IngestReport:

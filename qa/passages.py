@@ -28,7 +28,7 @@ class PassageSplitter:
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
-            length_function=self.count_tokens,
+            length_function=lambda text: self.count_tokens(text),
             separators=SEPARATORS,
             is_separator_regex=True,
             keep_separator="end",
@@ -37,6 +37,14 @@ class PassageSplitter:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    @classmethod
+    def for_model(cls, model, **kwargs) -> PassageSplitter:
+        """A splitter measuring in `model`'s tokens, with its fast token counter when it has one."""
+        splitter = cls(model.tokenizer if not hasattr(model, "count_tokens") else None, **kwargs)
+        if hasattr(model, "count_tokens"):
+            splitter.count_tokens = model.count_tokens
+        return splitter
 
     def split(self, article: Article) -> list[Passage]:
         text, passages, cursor = article.text, [], 0
