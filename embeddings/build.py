@@ -16,6 +16,7 @@ import json
 import logging
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,8 @@ def _save_onnx_int8(folder: Path, onnx_dir: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     sample = tokenizer(["query: xin chào", "passage: một câu dài hơn một chút"], padding=True, return_tensors="pt")
     fp32 = onnx_dir / "model-fp32.onnx"
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy exporter's deprecation and tracer notices
         torch.onnx.export(
             LastHiddenState(),
             (sample["input_ids"], sample["attention_mask"]),
