@@ -18,7 +18,7 @@ from store import LexicalIndex, PassageStore
 
 CANDIDATES = 50
 # Weight of the lexical (BM25) score against the dense score, by question language.
-LEXICAL_WEIGHT = {"vi": 0.5, "en": 0.3}
+LEXICAL_WEIGHT = {"vi": 0.4, "en": 0.3}
 
 
 @dataclass
