@@ -155,6 +155,9 @@ class Assistant:
         with self._lock:
             report = self.indexer.add(paths, progress=progress)
             self._turns.clear()
+            # Build the search structures now, so the first question after a restart finds them on disk.
+            self.store.dense_index()
+            self.retriever.lexical()
         return report
 
     def remove(self, article_id: str) -> bool:

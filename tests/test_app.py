@@ -94,25 +94,31 @@ def test_api_reports_bad_questions_as_errors(client):
         client.predict(question="   ", history=[], k=3, api_name="/chat")
 
 
-def _browser():
+@pytest.fixture
+def page(server):
+    """A headless Debian Chromium page (Playwright, never `playwright install`) on the chat page."""
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium is missing: apt-get install chromium (the CI script does)")
     from playwright.sync_api import sync_playwright
 
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    )
-    return pw, browser
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server["url"])
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        yield page
+        browser.close()
 
 
 def _ask(page, question: str):
@@ -121,67 +127,50 @@ def _ask(page, question: str):
     box.press("Enter")
 
 
-def test_browser_question_highlight_upload_and_xss(server, tmp_path):
+def test_browser_question_highlight_upload_and_xss(page, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
-    pw, browser = _browser()
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server["url"])
-        page.wait_for_selector("#question textarea", timeout=60_000)
+    _ask(page, "Luật An ninh mạng có hiệu lực từ ngày nào?")
+    mark = page.locator("#chat mark.hl").first
+    mark.wait_for(timeout=60_000)
+    assert "1/1/2019" in mark.inner_text()
+    assert "Theo bài" in page.locator("#chat").inner_text()
+    assert page.locator("#evidence mark.hl").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
-        _ask(page, "Luật An ninh mạng có hiệu lực từ ngày nào?")
-        mark = page.locator("#chat mark.hl").first
-        mark.wait_for(timeout=60_000)
-        assert "1/1/2019" in mark.inner_text()
-        assert "Theo bài" in page.locator("#chat").inner_text()
-        assert page.locator("#evidence mark.hl").count() >= 1
-        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    _ask(page, "Còn được Quốc hội thông qua ngày nào?")
+    page.wait_for_function("document.querySelectorAll('#chat mark.hl').length >= 2", timeout=60_000)
+    assert "12/6/2018" in page.locator("#chat mark.hl").last.inner_text()
 
-        _ask(page, "Còn được Quốc hội thông qua ngày nào?")
-        page.wait_for_function("document.querySelectorAll('#chat mark.hl').length >= 2", timeout=60_000)
-        assert "12/6/2018" in page.locator("#chat mark.hl").last.inner_text()
+    # upload an article whose text carries markup: it must become answerable and stay text
+    probe = tmp_path / "thuy-dien.txt"
+    probe.write_text(XSS_ARTICLE, encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(probe))
+    page.locator("#add").click()
+    page.wait_for_function("document.querySelector('#report').innerText.includes('Đã thêm')", timeout=120_000)
+    assert "Đã thêm 1 bài" in page.locator("#report").inner_text()
 
-        # upload an article whose text carries markup: it must become answerable and stay text
-        probe = tmp_path / "thuy-dien.txt"
-        probe.write_text(XSS_ARTICLE, encoding="utf-8")
-        page.locator("#upload input[type=file]").set_input_files(str(probe))
-        page.locator("#add").click()
-        page.wait_for_function("document.querySelector('#report').innerText.includes('Đã thêm')", timeout=120_000)
-        assert "Đã thêm 1 bài" in page.locator("#report").inner_text()
-
-        _ask(page, "Nhà máy thủy điện Sơn La vận hành tổ máy thứ bảy khi nào?")
-        page.wait_for_function(
-            "[...document.querySelectorAll('#chat mark.hl')].some(m => m.innerText.includes('5/5/2025'))",
-            timeout=60_000,
-        )
-        page.wait_for_timeout(500)
-        assert page.evaluate("window.__pwned") is None
-        assert page.locator("#chat script, #evidence script").count() == 0
-        assert page.locator("#chat img[src=x]").count() == 0
-        assert page.locator("#chat a[href^=javascript]").count() == 0
-        assert "<script>" in page.locator("#evidence").inner_text()  # shown as text
-        page.screenshot(path=str(ARTIFACTS / "chat-upload.png"), full_page=True)
-    finally:
-        browser.close()
-        pw.stop()
+    _ask(page, "Nhà máy thủy điện Sơn La vận hành tổ máy thứ bảy khi nào?")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#chat mark.hl')].some(m => m.innerText.includes('5/5/2025'))",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat script, #evidence script").count() == 0
+    assert page.locator("#chat img[src=x]").count() == 0
+    assert page.locator("#chat a[href^=javascript]").count() == 0
+    assert "<script>" in page.locator("#evidence").inner_text()  # shown as text
+    page.screenshot(path=str(ARTIFACTS / "chat-upload.png"), full_page=True)
 
 
-def test_feedback_vote_is_recorded(server):
-    pw, browser = _browser()
-    try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server["url"])
-        page.wait_for_selector("#question textarea", timeout=60_000)
-        _ask(page, "ESIWA là gì?")
-        page.locator("#chat mark.hl").first.wait_for(timeout=60_000)
-        page.locator("#chat button[aria-label='Like']").first.click()
-        feedback = Path(server["index"]) / "feedback.jsonl"
-        deadline = time.time() + 30
-        while time.time() < deadline and not feedback.exists():
-            time.sleep(0.3)
-        record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
-        assert record["vote"] == "up" and record["question"] == "ESIWA là gì?"
-        assert record["answer"]["quotes"]
-    finally:
-        browser.close()
-        pw.stop()
+def test_feedback_vote_is_recorded(server, page):
+    _ask(page, "ESIWA là gì?")
+    page.locator("#chat mark.hl").first.wait_for(timeout=60_000)
+    page.locator("#chat button[aria-label='Like']").first.click()
+    feedback = Path(server["index"]) / "feedback.jsonl"
+    deadline = time.time() + 30
+    while time.time() < deadline and not feedback.exists():
+        time.sleep(0.3)
+    record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["vote"] == "up" and record["question"] == "ESIWA là gì?"
+    assert record["answer"]["quotes"]
