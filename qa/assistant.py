@@ -37,12 +37,10 @@ MESSAGES = {
     "vi": {
         "answer": "Theo bài “{title}”{date}:",
         "abstain": "Các bài báo hiện có không chứa thông tin trả lời câu hỏi này.",
-        "followup": "Hiểu câu hỏi là: “{query}”",
     },
     "en": {
         "answer": "According to “{title}”{date} (quoted in Vietnamese):",
         "abstain": "The articles do not contain an answer to this question.",
-        "followup": "Understood as: “{query}”",
     },
 }
 
