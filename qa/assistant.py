@@ -109,12 +109,22 @@ class Assistant:
     def __init__(self, store: PassageStore, model, calibration: dict | None = None) -> None:
         self.store = store
         self.model = model
-        self.calibration = calibration or load_calibration()
+        self._calibration = calibration or load_calibration()
         self.retriever = Retriever(model, store)
         self.indexer = Indexer(model, store)
         self._turns: OrderedDict[tuple, tuple[Turn, str]] = OrderedDict()
         # One SQLite connection serves every thread (chat sessions, uploads): one call at a time.
         self._lock = threading.RLock()
+
+    @property
+    def calibration(self) -> dict:
+        """Abstention thresholds and coverage weights per language group (see qa/calibration.json)."""
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, value: dict) -> None:
+        self._calibration = value
+        self._turns.clear()  # resolved earlier turns depend on whether they abstained
 
     # --------------------------------------------------------------- opening
     @classmethod

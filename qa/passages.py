@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qa.text import split_sentences
 from qa.types import Article, Passage
 
@@ -15,36 +17,38 @@ class PassageSplitter:
     """langchain's recursive splitter, measuring length in the embedding model's tokens.
 
     Example:
-        >>> splitter = PassageSplitter(model.tokenizer)
+        >>> splitter = PassageSplitter.for_model(model)
         >>> passages = splitter.split(article)
     """
 
-    def __init__(self, tokenizer, chunk_tokens: int = CHUNK_TOKENS, overlap_tokens: int = OVERLAP_TOKENS) -> None:
+    def __init__(
+        self,
+        count_tokens: Callable[[str], int],
+        chunk_tokens: int = CHUNK_TOKENS,
+        overlap_tokens: int = OVERLAP_TOKENS,
+    ) -> None:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         if not 0 <= overlap_tokens < chunk_tokens <= 500:
             raise ValueError("need 0 <= overlap_tokens < chunk_tokens <= 500")
-        self.tokenizer = tokenizer
+        self.count_tokens = count_tokens
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
-            length_function=lambda text: self.count_tokens(text),
+            length_function=count_tokens,
             separators=SEPARATORS,
             is_separator_regex=True,
             keep_separator="end",
             strip_whitespace=True,
         )
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
     @classmethod
     def for_model(cls, model, **kwargs) -> PassageSplitter:
-        """A splitter measuring in `model`'s tokens, with its fast token counter when it has one."""
-        splitter = cls(model.tokenizer if not hasattr(model, "count_tokens") else None, **kwargs)
+        """A splitter measuring in `model`'s tokens (its own fast counter when it has one)."""
         if hasattr(model, "count_tokens"):
-            splitter.count_tokens = model.count_tokens
-        return splitter
+            return cls(model.count_tokens, **kwargs)
+        tokenizer = model.tokenizer
+        return cls(lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]), **kwargs)
 
     def split(self, article: Article) -> list[Passage]:
         text, passages, cursor = article.text, [], 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.retrieval import Hit
-from qa.text import has_vietnamese_letters, strip_accents, syllables
+from qa.text import has_vietnamese_letters, names_and_numbers, strip_accents, syllables
 from qa.types import Quote
 from store import PassageStore, StoredPassage
 
@@ -48,7 +48,6 @@ STOPWORDS = {
         "have had according since".split()
     ),
 }
-ACRONYM_OR_NAME = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.-]*)\b")
 
 
 @dataclass
@@ -85,7 +84,7 @@ def content_terms(question: str, language: str) -> list[str]:
     Vietnamese article — names, acronyms and numbers (the first word aside, which is capitalised
     anyway)."""
     if language == "en":
-        question = " ".join(m.group(1) for m in ACRONYM_OR_NAME.finditer(question) if m.start() > 0)
+        question = names_and_numbers(question)
     # Typed with diacritics, a word must match exactly ("phạt" is not "phát"); typed without, any accent.
     exact = has_vietnamese_letters(question)
     terms = syllables(question) if exact else _plain_terms(question)

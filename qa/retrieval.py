@@ -8,12 +8,11 @@ lexical weight is also scaled by how much of the question the best BM25 passage 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.text import search_terms, syllables
+from qa.text import names_and_numbers, search_terms
 from store import LexicalIndex, PassageStore
 
 CANDIDATES = 50
@@ -32,20 +31,13 @@ class Hit:
     boosts: dict[str, float] = field(default_factory=dict)
 
 
-NAME_OR_NUMBER = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.,-]*)\b")
-
-
 def query_terms(query: str, language: str) -> list[str]:
     """BM25 terms of a question. An English question shares only names, acronyms and numbers with a
     Vietnamese article; its other words, stripped of accents, would collide with Vietnamese
     syllables ("the" ~ "thế", "to" ~ "tô"), so they are left out."""
     if language != "en":
         return search_terms(query)
-    words = [m.group(1) for m in NAME_OR_NUMBER.finditer(query) if m.start() > 0 or m.group(1).isupper()]
-    return [t for t in search_terms(" ".join(words)) if t not in EN_FUNCTION_WORDS]
-
-
-EN_FUNCTION_WORDS = set(syllables("what who when where which why how the a an of in on to is was did does"))
+    return search_terms(names_and_numbers(query))
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

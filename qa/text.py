@@ -66,6 +66,15 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
+NAME_OR_NUMBER = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.,-]*)\b")
+
+
+def names_and_numbers(question: str) -> str:
+    """What an English question can share verbatim with a Vietnamese article: capitalised words
+    (names, acronyms) and numbers; the question's first word counts only when it is an acronym."""
+    return " ".join(m.group(1) for m in NAME_OR_NUMBER.finditer(question) if m.start() > 0 or m.group(1).isupper())
+
+
 def has_vietnamese_letters(text: str) -> bool:
     return any(c in VI_LETTERS for c in text.lower())
 
