@@ -174,3 +174,10 @@ def test_feedback_vote_is_recorded(server, page):
     record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
     assert record["vote"] == "up" and record["question"] == "ESIWA là gì?"
     assert record["answer"]["quotes"]
+
+
+def test_label_language_switch(page):
+    assert page.locator("#send").inner_text().strip() == "Gửi"
+    page.get_by_label("en", exact=True).check()
+    page.wait_for_function("document.querySelector('#send').innerText.trim() === 'Send'", timeout=30_000)
+    assert page.locator("#clear").inner_text().strip() == "Clear chat"
