@@ -23,7 +23,7 @@ err = Console(stderr=True)
 
 
 def _assistant(args: argparse.Namespace, create: bool = True) -> Assistant:
-    options = {"backend": args.backend, "model_name": args.model}
+    options = {"backend": args.backend, "model_name": args.model, "index_kind": args.index_kind}
     if args.index:
         return Assistant.open(args.index, create=create, **options)
     return Assistant.default(**options)
@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--index", help="index folder (default: the built-in articles' index)")
     common.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"], help="embedding backend")
     common.add_argument("--model", default=None, help="another sentence-transformers model (path or hub id)")
+    common.add_argument(
+        "--index-kind",
+        default="auto",
+        choices=["auto", "flat", "hnsw"],
+        help="exact (flat) or approximate (hnsw) vector search; auto switches to hnsw past 60,000 passages",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", parents=[common], help="add .txt/.md/.html/.jsonl files or folders")

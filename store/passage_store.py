@@ -358,6 +358,12 @@ class PassageStore:
             self._faiss, self._faiss_generation = index, generation
             return index
 
+    def dense_kind(self) -> str:
+        """The FAISS index in use: "IndexFlatIP" (exact) or "IndexHNSWFlat" (approximate)."""
+        import faiss
+
+        return type(faiss.downcast_index(self.dense_index().index)).__name__
+
     def search_dense(self, query: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and inner-product scores of the nearest passages."""
         index = self.dense_index()
@@ -420,6 +426,6 @@ class PassageStore:
             "passages": self.count_passages(),
             "sentences": self.count_sentences(),
             "generation": self.generation,
-            "dense_index": type(self.dense_index().index).__name__,
+            "dense_index": self.dense_kind(),
             "bytes_on_disk": size,
         }

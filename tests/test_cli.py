@@ -36,12 +36,15 @@ def test_ingest_stats_remove_and_errors(model_dir, tmp_path):
         "Hà Nội mở tuyến buýt điện\n\nSáng 2/3/2024, Hà Nội khai trương tuyến buýt điện số 1.", encoding="utf-8"
     )
     (tmp_path / "broken.jsonl").write_text("{oops\n", encoding="utf-8")
-    result = run("ingest", str(article), str(tmp_path / "broken.jsonl"), "--index", index, "--quiet")
+    result = run(
+        "ingest", str(article), str(tmp_path / "broken.jsonl"), "--index", index, "--quiet", "--index-kind", "hnsw"
+    )
     assert result.returncode == 0, result.stderr
     assert "1 added" in result.stdout and "malformed" in result.stderr
 
     stats = json.loads(run("stats", "--index", index, "--json").stdout)
     assert stats["articles"] == 1 and stats["passages"] >= 1
+    assert stats["dense_index"] == "IndexHNSWFlat"  # chosen at ingest, kept on disk
 
     asked = run("ask", "Tuyến buýt điện khai trương khi nào?", "--index", index)
     assert asked.returncode == 0 and "2/3/2024" in asked.stdout
