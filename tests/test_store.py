@@ -124,7 +124,7 @@ def test_kill_9_during_ingest_leaves_a_working_index(model_dir, tmp_path, dantri
     base = Assistant.open(folder)
     base.add([builtin_articles()], progress=False)
     base.close()
-    big = _jsonl(tmp_path / "big.jsonl", dantri_rows * 1)
+    big = _jsonl(tmp_path / "big.jsonl", dantri_rows)
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLER, str(folder), str(big)],
         cwd=ROOT,
