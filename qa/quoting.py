@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.retrieval import Hit
-from qa.text import has_vietnamese_letters, names_and_numbers, strip_accents, syllables
+from qa.text import has_vietnamese_letters, names_and_numbers, plain_form, syllables
 from qa.types import Quote
 from store import PassageStore, StoredPassage
 
@@ -74,7 +74,7 @@ class Evidence:
 
 
 def _plain_terms(text: str) -> list[str]:
-    return [strip_accents(t) for t in syllables(text)]
+    return [plain_form(t) for t in syllables(text)]
 
 
 def content_terms(question: str, language: str) -> list[str]:
@@ -89,7 +89,7 @@ def content_terms(question: str, language: str) -> list[str]:
     exact = has_vietnamese_letters(question)
     terms = syllables(question) if exact else _plain_terms(question)
     stop = STOPWORDS["en" if language == "en" else "vi"]
-    return list(dict.fromkeys(t for t in terms if strip_accents(t) not in stop))
+    return list(dict.fromkeys(t for t in terms if plain_form(t) not in stop))
 
 
 def kind_asked(question: str) -> str | None:
@@ -157,7 +157,7 @@ class Quoter:
             coverage = 1.0
             if needed:
                 words = syllables(passage.title + " " + passage.text)
-                present = set(words) | {strip_accents(w) for w in words}
+                present = set(words) | {plain_form(w) for w in words}
                 found = sum(w for t, w in zip(needed, needed_weights) if t in present)
                 coverage = float(found / max(float(needed_weights.sum()), 1e-9))
             out.append(Evidence(hit, passage, scored, hit.score + SENTENCE_WEIGHT * best, coverage))

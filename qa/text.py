@@ -47,7 +47,8 @@ def syllables(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=200_000)
-def _plain(token: str) -> str:
+def plain_form(token: str) -> str:
+    """`strip_accents` for one token, memoized: the same syllables recur in every query and passage."""
     return strip_accents(token)
 
 
@@ -60,7 +61,7 @@ def search_terms(text: str) -> list[str]:
     terms = []
     for token in syllables(text):
         terms.append(token)
-        plain = _plain(token)
+        plain = plain_form(token)
         if plain != token:
             terms.append(plain)
     return terms

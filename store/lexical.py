@@ -53,7 +53,7 @@ class LexicalIndex:
             np.save(f"{tmp}/passage_ids.npy", passage_ids, allow_pickle=False)
 
         store.atomic_write_dir(path, write)
-        store.remove_stale("bm25", keep=path)
+        store.remove_stale("bm25-*", keep=path)
         return cls(retriever, passage_ids, generation)
 
     def search(self, terms: list[str], top_k: int) -> tuple[np.ndarray, np.ndarray]:

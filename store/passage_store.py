@@ -179,9 +179,6 @@ class PassageStore:
         row = self._conn.execute("SELECT id FROM articles WHERE content_hash=?", (content_hash,)).fetchone()
         return row[0] if row else None
 
-    def has_article(self, article_id: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
-
     def article(self, article_id: str) -> Article | None:
         row = self._conn.execute(
             "SELECT id, text, title, date, url, source FROM articles WHERE id=?", (article_id,)
@@ -354,7 +351,7 @@ class PassageStore:
             if index is None:
                 index = self._build_faiss()
                 self._atomic_write(path, lambda tmp: faiss.write_index(index, tmp))
-                self._remove_stale("vectors-", ".faiss", keep=path.name)
+                self.remove_stale("vectors-*.faiss", keep=path)
             self._faiss, self._faiss_generation = index, generation
             return index
 
@@ -404,16 +401,14 @@ class PassageStore:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _remove_stale(self, prefix: str, suffix: str, keep: str) -> None:
-        for p in self.folder.glob(f"{prefix}*{suffix}"):
-            if p.name != keep:
+    def remove_stale(self, pattern: str, keep: Path) -> None:
+        """Delete the derived files or folders of older generations matching `pattern`."""
+        for p in self.folder.glob(pattern):
+            if p.name != keep.name:
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
                 else:
                     p.unlink(missing_ok=True)
-
-    def remove_stale(self, prefix: str, keep: Path) -> None:
-        self._remove_stale(prefix + "-", "", keep=keep.name)
 
     def stats(self) -> dict:
         size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
