@@ -59,6 +59,7 @@ def phase_ingest(index: str, source: str) -> dict:
     from qa import Assistant, builtin_articles
 
     assistant = Assistant.open(index)
+    before = assistant.stats()["passages"]  # > 0 when an interrupted or partial run is resumed
     started = time.perf_counter()
     report = assistant.add([builtin_articles() if source == "builtin" else source], progress=True)
     elapsed = time.perf_counter() - started
@@ -66,6 +67,7 @@ def phase_ingest(index: str, source: str) -> dict:
     return {
         "articles": stats["articles"],
         "passages": stats["passages"],
+        "passages_before": before,
         "failed": len(report.failed),
         "duplicates": len(report.duplicates),
         "ingest_s": round(elapsed, 2),

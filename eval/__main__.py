@@ -4,6 +4,7 @@ Examples:
     python -m eval                          # built-in set + XQuAD from ../shared/benchmarks/xquad
     python -m eval --no-xquad --min-top-quote 0.9
     python -m eval --calibrate              # re-measure the abstention thresholds (qa/calibration.json)
+    python -m eval --fit-language-shift     # re-fit the en -> vi query offset (qa/language_shift.json)
     python -m eval --beir out/beir          # export the question set in BEIR format
 """
 
@@ -15,10 +16,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+from embeddings import model_id
 from eval.beir import export_beir
-from eval.runner import QUESTIONS, calibrate, load_questions, load_xquad, run_questions, run_xquad
+from eval.runner import (
+    QUESTIONS,
+    calibrate,
+    cross_validated_abstention,
+    load_questions,
+    load_xquad,
+    run_questions,
+    run_xquad,
+    xquad_language_shift,
+)
 from qa import Assistant, QAError
 from qa.assistant import CALIBRATION, builtin_articles
+from qa.retrieval import LANGUAGE_SHIFT, save_language_shift
 
 DEFAULT_XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "xquad"
 HEADLINE = [
@@ -64,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-xquad", action="store_true", help="skip XQuAD")
     parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"])
     parser.add_argument("--calibrate", action="store_true", help="write measured abstention thresholds")
+    parser.add_argument(
+        "--fit-language-shift", action="store_true", help="fit the en -> vi query offset on XQuAD and write it"
+    )
     parser.add_argument("--beir", default=None, help="also export the question set in BEIR format to this folder")
     parser.add_argument(
         "--min-top-quote", type=float, default=None, help="exit 1 when answer-in-top-quote falls below this floor"
@@ -76,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         questions = load_questions(args.questions)
         with tempfile.TemporaryDirectory() as tmp:
             assistant = Assistant.open(args.index or Path(tmp) / "builtin", backend=args.backend)
+            if args.fit_language_shift:
+                _, xq = load_xquad(args.xquad)
+                shift = {"en": xquad_language_shift(assistant, xq)}
+                note = "XQuAD 1.0 en/vi question pairs (CC BY-SA 4.0), mean of vi minus en query vectors"
+                save_language_shift(model_id(assistant.model), shift, note)
+                assistant.retriever.language_shift = shift
+                print(f"language shift fitted on {len(xq) // 2} question pairs, written to {LANGUAGE_SHIFT}")
             if assistant.store.count_articles() == 0:
                 assistant.add([builtin_articles()], progress=False)
             if args.calibrate:
@@ -85,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
                     "abstain_below": dict.fromkeys(groups, -9.0),
                     "coverage_weight": dict.fromkeys(groups, 0.0),
                 }
-                fitted = calibrate(run_questions(assistant, questions, progress)["results"])
+                measured = run_questions(assistant, questions, progress)["results"]
+                fitted = calibrate(measured)
+                for group, scores in cross_validated_abstention(measured).items():
+                    print(
+                        f"cross-validated abstention, {group}: {scores['abstention_recall']:.3f} of unanswerable"
+                        f" abstain, {scores['answerable_abstained']:.3f} of answerable"
+                    )
                 CALIBRATION.write_text(
                     json.dumps({**fitted, "measured_on": Path(args.questions).name}, indent=2) + "\n"
                 )

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from eval.metrics import contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
 from qa import Assistant
+from qa.retrieval import fit_language_shift
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
 MAX_RANK = 10
@@ -170,6 +171,36 @@ def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict
     return out
 
 
+def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str, dict[str, float]]:
+    """Abstention measured on questions the thresholds were not fitted on.
+
+    `calibrate` fits and is then scored on the same questions, which flatters it. Here the question
+    families (w03-vi, w03-en and w03-vi-plain are one family) are dealt into `folds` parts; each part
+    is scored with thresholds fitted on the others."""
+    families = sorted({r["id"].split("-")[0] for r in results})
+    fold_of = {family: i % folds for i, family in enumerate(families)}
+    abstained: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for k in range(folds):
+        fitted = calibrate([r for r in results if fold_of[r["id"].split("-")[0]] != k])
+        for r in results:
+            if fold_of[r["id"].split("-")[0]] != k or not r["signals"]:
+                continue
+            group = r["signals"]["group"]
+            weight = fitted["coverage_weight"].get(group, 0.0)
+            sure = r["signals"]["sentence_similarity"] + weight * r["signals"]["coverage"]
+            abstained[group].append((r["answerable"], sure < fitted["abstain_below"].get(group, 0.0)))
+    out = {}
+    for group, rows in sorted(abstained.items()):
+        unanswerable = [a for answerable, a in rows if not answerable]
+        answerable = [a for is_answerable, a in rows if is_answerable]
+        if unanswerable and answerable:
+            out[group] = {
+                "abstention_recall": sum(unanswerable) / len(unanswerable),
+                "answerable_abstained": sum(answerable) / len(answerable),
+            }
+    return out
+
+
 # ------------------------------------------------------------------ XQuAD
 def load_xquad(folder: str | Path) -> tuple[list[dict], list[dict]]:
     """(articles as JSONL rows, questions) with Vietnamese paragraphs and vi + en questions."""
@@ -193,14 +224,29 @@ def load_xquad(folder: str | Path) -> tuple[list[dict], list[dict]]:
                                 "question": text,
                                 "article_id": article_id,
                                 "answers": answers,
+                                "pair": qa["id"],  # the same question in the other language
+                                "fold": d % 2,  # half of the Wikipedia articles, for cross-fitting
                             }
                         )
     return articles, questions
 
 
+def xquad_language_shift(assistant: Assistant, questions: list[dict], folds=(0, 1)) -> np.ndarray:
+    """The en -> vi question offset fitted on the XQuAD questions of the given article folds."""
+    vi = {q["pair"]: q["question"] for q in questions if q["lang"] == "vi" and q["fold"] in folds}
+    en = {q["pair"]: q["question"] for q in questions if q["lang"] == "en" and q["fold"] in folds}
+    pairs = sorted(vi.keys() & en.keys())
+    return fit_language_shift(assistant.model, [en[p] for p in pairs], [vi[p] for p in pairs])
+
+
 def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True) -> dict:
+    """Paragraph retrieval per question language. English questions are answered with the language
+    shift fitted on the other half of the articles (cross-fitting), never on their own pairs."""
+    shifts = {fold: {"en": xquad_language_shift(assistant, questions, folds=(1 - fold,))} for fold in (0, 1)}
+    shipped = assistant.retriever.language_shift
     by_lang = defaultdict(list)
     for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
+        assistant.retriever.language_shift = shifts[q["fold"]]
         started = time.perf_counter()
         answer = assistant.ask(q["question"], k=MAX_RANK)
         elapsed = (time.perf_counter() - started) * 1000
@@ -211,6 +257,7 @@ def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True
             top and top.article_id == q["article_id"] and contains_answer(" ".join(top.highlighted_text), q["answers"])
         )
         by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained))
+    assistant.retriever.language_shift = shipped
     out = {}
     for lang, rows in sorted(by_lang.items()):
         scores = retrieval_scores([r[0] for r in rows], cutoffs=(1, 5), mrr_at=10)

@@ -16,7 +16,7 @@ from qa.conversation import Turn, rewrite, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
 from qa.quoting import Quoter, confidence
-from qa.retrieval import Retriever
+from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
 from store import PassageStore
@@ -110,7 +110,7 @@ class Assistant:
         self.store = store
         self.model = model
         self._calibration = calibration or load_calibration()
-        self.retriever = Retriever(model, store)
+        self.retriever = Retriever(model, store, language_shift=load_language_shift(model_id(model)))
         self.indexer = Indexer(model, store)
         self._turns: OrderedDict[tuple, tuple[Turn, str]] = OrderedDict()
         # One SQLite connection serves every thread (chat sessions, uploads): one call at a time.
@@ -221,7 +221,7 @@ class Assistant:
         return answer
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
-        vector = self.retriever.embed_query(effective)
+        vector = self.retriever.embed_query(effective, language)
         hits = self.retriever.run(
             effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article
         )

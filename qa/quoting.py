@@ -50,6 +50,45 @@ STOPWORDS = {
 }
 
 
+# Phrases that say what kind of fact is asked for, not what it is about: "giữ chức vụ gì" is
+# answered by "Cục trưởng Cục Đối ngoại", which contains none of its words. Matched accent-free
+# as whole syllable sequences, so they never remove a lone syllable such as "dịch" or "vụ".
+FRAME_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "giu chuc vu",
+        "chuc vu",
+        "chuc danh",
+        "cuong vi",
+        "muc dich",
+        "dien ra",
+        "duoc nhac den",
+        "nhac den",
+        "de cap",
+        "noi dung",
+        "thong tin",
+        "tac gia",
+        "bai viet",
+        "bai bao",
+        "trong bai",
+        "cu the",
+        "hien nay",
+    )
+)
+
+
+def _without_frame(terms: list[str]) -> list[str]:
+    """`terms` minus every run of syllables that spells a frame phrase (compared accent-free)."""
+    plain = [plain_form(t) for t in terms]
+    keep = [True] * len(terms)
+    for phrase in FRAME_PHRASES:
+        n = len(phrase)
+        for i in range(len(plain) - n + 1):
+            if tuple(plain[i : i + n]) == phrase:
+                keep[i : i + n] = [False] * n
+    return [t for t, k in zip(terms, keep) if k]
+
+
 @dataclass
 class ScoredSentence:
     start: int
@@ -87,7 +126,7 @@ def content_terms(question: str, language: str) -> list[str]:
         question = names_and_numbers(question)
     # Typed with diacritics, a word must match exactly ("phạt" is not "phát"); typed without, any accent.
     exact = has_vietnamese_letters(question)
-    terms = syllables(question) if exact else _plain_terms(question)
+    terms = _without_frame(syllables(question) if exact else _plain_terms(question))
     stop = STOPWORDS["en" if language == "en" else "vi"]
     return list(dict.fromkeys(t for t in terms if plain_form(t) not in stop))
 

@@ -100,3 +100,22 @@ def test_k_bounds_the_quotes_and_to_dict_is_plain_json(builtin):
     assert isinstance(data["quotes"][0]["highlights"][0], list)
     with pytest.raises(ValueError):
         builtin.ask("Hiệp định nào?", k=0)
+
+
+def test_language_shift_brings_an_english_question_closer_to_its_vietnamese_twin(builtin):
+    retriever = builtin.retriever
+    assert set(retriever.language_shift) == {"en"}, "qa/language_shift.json is fitted for this model"
+    english, vietnamese = "Who is the head of the EU delegation to Vietnam?", "Ai là Trưởng phái đoàn EU tại Việt Nam?"
+    target = retriever.embed_query(vietnamese, "vi")
+    raw = retriever.embed_query(english, "fr")  # a language without a shift: the plain vector
+    shifted = retriever.embed_query(english, "en")
+    assert abs(float(shifted @ shifted) - 1.0) < 1e-5
+    assert float(shifted @ target) > float(raw @ target) + 0.01
+
+
+def test_asking_for_a_position_is_not_penalised_for_missing_words(builtin):
+    """'giữ chức vụ gì' names the kind of fact asked; the answer ("Cục trưởng …") shares none of it."""
+    answer = builtin.ask("Thiếu tướng Nguyễn Thanh Sơn giữ chức vụ gì?")
+    assert not answer.abstained
+    assert answer.signals["coverage"] == 1.0
+    assert "Cục trưởng Cục Đối ngoại" in _highlight(answer)

@@ -40,3 +40,12 @@ def test_language_detection():
     assert detect_language("luat an ninh mang co hieu luc khi nao") == "vi"
     assert detect_language("When did the Cybersecurity Law take effect?") == "en"
     assert detect_language("ESIWA la gi?") == "vi"
+
+
+def test_frame_phrases_leave_the_content_terms():
+    from qa.quoting import content_terms
+
+    assert content_terms("Ông Pier Giorgio Aliberti giữ chức vụ gì?", "vi") == ["pier", "giorgio", "aliberti"]
+    # a frame phrase is removed only as a whole: "dịch vụ" keeps both syllables
+    assert content_terms("Dịch vụ nào được nhắc đến?", "vi") == ["dịch", "vụ"]
+    assert content_terms("Hoi thao nham muc dich gi?", "vi") == ["hoi", "thao", "nham"]
