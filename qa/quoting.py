@@ -19,6 +19,11 @@ from qa.types import Quote
 from store import PassageStore, StoredPassage
 
 SENTENCE_WEIGHT = 1.0  # how much a passage's best sentence counts in its final score
+# How much the share of the question's content terms found in a passage counts: a passage that
+# repeats the topic ("Luật An ninh mạng" five times) must not beat the one holding the word asked
+# about ("chương"). 0.3 lifts the built-in answer-in-top-quote (abstention off) for Vietnamese from
+# 0.953 to 0.984 and without diacritics from 0.850 to 0.900; XQuAD vi->vi R@1 0.950 -> 0.952.
+COVERAGE_WEIGHT = 0.3
 LEXICAL_IN_SENTENCE = {"vi": 0.35, "en": 0.1}
 KIND_BONUS = 0.1
 SECOND_HIGHLIGHT_MARGIN = 0.01
@@ -199,7 +204,8 @@ class Quoter:
                 present = set(words) | {plain_form(w) for w in words}
                 found = sum(w for t, w in zip(needed, needed_weights) if t in present)
                 coverage = float(found / max(float(needed_weights.sum()), 1e-9))
-            out.append(Evidence(hit, passage, scored, hit.score + SENTENCE_WEIGHT * best, coverage))
+            score = hit.score + SENTENCE_WEIGHT * best + COVERAGE_WEIGHT * coverage
+            out.append(Evidence(hit, passage, scored, score, coverage))
         out.sort(key=lambda e: -e.score)
         return out
 
