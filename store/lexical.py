@@ -38,14 +38,7 @@ class LexicalIndex:
                 return cls(retriever, ids, generation)
             except (OSError, ValueError, KeyError) as exc:
                 log.warning("rebuilding the BM25 index: %s", exc)
-        ids, corpus = [], []
-        for pid, terms in store.iter_terms():
-            ids.append(pid)
-            corpus.append(terms.split())
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        if corpus:
-            retriever.index(corpus, show_progress=False)
-        passage_ids = np.array(ids, dtype=np.int64)
+        retriever, passage_ids, corpus = cls.build(store)
 
         def write(tmp):
             if corpus:
@@ -55,6 +48,23 @@ class LexicalIndex:
         store.atomic_write_dir(path, write)
         store.remove_stale("bm25-*", keep=path)
         return cls(retriever, passage_ids, generation)
+
+    @staticmethod
+    def build(store: PassageStore):
+        """(BM25, passage ids, token ids per passage) from the stored terms.
+
+        Terms become ids as they are read, so each distinct term is one object: 183,000 baomoi
+        passages as lists of strings peaked at 4.9 GB, as lists of shared ids at 1.5 GB."""
+        import bm25s
+
+        ids, corpus, vocab = [], [], {}
+        for pid, terms in store.iter_terms():
+            ids.append(pid)
+            corpus.append([vocab.setdefault(t, len(vocab)) for t in terms.split()])
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            retriever.index((corpus, vocab), show_progress=False)
+        return retriever, np.array(ids, dtype=np.int64), corpus
 
     def search(self, terms: list[str], top_k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and BM25 scores of the best `top_k` passages with a score above zero."""
