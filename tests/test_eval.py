@@ -13,7 +13,7 @@ from qa.ingest import read_paths
 
 # Floors set a little under the figures measured when they were set (README, "Quality"): a drop
 # below one means a change made answers worse.
-FLOORS = {"answer_in_top_quote": 0.70, "vi_answer_in_top_quote": 0.85, "vi_recall@1": 0.90, "abstention_recall": 0.50}
+FLOORS = {"answer_in_top_quote": 0.72, "vi_answer_in_top_quote": 0.90, "vi_recall@1": 0.93, "abstention_recall": 0.65}
 
 
 @pytest.fixture(scope="module")
