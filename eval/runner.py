@@ -141,6 +141,11 @@ def run_questions(assistant: Assistant, questions: list[dict], progress: bool = 
     }
 
 
+def _confidence(result: dict, coverage_weight: float) -> float:
+    """`qa.quoting.confidence` recomputed from a result's signals, for another coverage weight."""
+    return result["signals"]["sentence_similarity"] + coverage_weight * result["signals"]["coverage"]
+
+
 def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict[str, dict[str, float]]:
     """Fit, per language, the coverage weight and abstention threshold.
 
@@ -157,13 +162,9 @@ def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict
             continue
         best = None
         for weight in np.round(np.arange(0, 1.01, 0.05), 2):
-
-            def conf(r, w=weight):
-                return r["signals"]["sentence_similarity"] + w * r["signals"]["coverage"]
-
-            scores = sorted(conf(r) for r in good)
+            scores = sorted(_confidence(r, weight) for r in good)
             threshold = scores[int(np.floor(max_answerable_abstain * len(scores)))] - 1e-4
-            recall = sum(conf(r) < threshold for r in bad) / max(len(bad), 1)
+            recall = sum(_confidence(r, weight) < threshold for r in bad) / max(len(bad), 1)
             if best is None or recall > best[0] + 1e-9:
                 best = (recall, float(weight), float(threshold))
         out["coverage_weight"][lang] = best[1]
@@ -181,13 +182,13 @@ def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str,
     fold_of = {family: i % folds for i, family in enumerate(families)}
     abstained: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     for k in range(folds):
+        held_out = [r for r in results if fold_of[r["id"].split("-")[0]] == k]
         fitted = calibrate([r for r in results if fold_of[r["id"].split("-")[0]] != k])
-        for r in results:
-            if fold_of[r["id"].split("-")[0]] != k or not r["signals"]:
+        for r in held_out:
+            if not r["signals"]:
                 continue
             group = r["signals"]["group"]
-            weight = fitted["coverage_weight"].get(group, 0.0)
-            sure = r["signals"]["sentence_similarity"] + weight * r["signals"]["coverage"]
+            sure = _confidence(r, fitted["coverage_weight"].get(group, 0.0))
             abstained[group].append((r["answerable"], sure < fitted["abstain_below"].get(group, 0.0)))
     out = {}
     for group, rows in sorted(abstained.items()):

@@ -71,7 +71,9 @@ def load_language_shift(model_name: str, path: Path = LANGUAGE_SHIFT) -> dict[st
     return {lang: np.asarray(vector, np.float32) for lang, vector in data["shift"].items()}
 
 
-def save_language_shift(model_name: str, shift: dict[str, np.ndarray], fitted_on: str, path: Path = LANGUAGE_SHIFT):
+def save_language_shift(
+    model_name: str, shift: dict[str, np.ndarray], fitted_on: str, path: Path = LANGUAGE_SHIFT
+) -> None:
     data = {
         "model": model_name,
         "fitted_on": fitted_on,

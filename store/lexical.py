@@ -38,10 +38,10 @@ class LexicalIndex:
                 return cls(retriever, ids, generation)
             except (OSError, ValueError, KeyError) as exc:
                 log.warning("rebuilding the BM25 index: %s", exc)
-        retriever, passage_ids, corpus = cls.build(store)
+        retriever, passage_ids = cls.build(store)
 
         def write(tmp):
-            if corpus:
+            if len(passage_ids):
                 retriever.save(tmp, allow_pickle=False)
             np.save(f"{tmp}/passage_ids.npy", passage_ids, allow_pickle=False)
 
@@ -51,7 +51,7 @@ class LexicalIndex:
 
     @staticmethod
     def build(store: PassageStore):
-        """(BM25, passage ids, token ids per passage) from the stored terms.
+        """(BM25, passage ids) from the stored terms.
 
         Terms become ids as they are read, so each distinct term is one object: 183,000 baomoi
         passages as lists of strings peaked at 4.9 GB, as lists of shared ids at 1.5 GB."""
@@ -64,7 +64,7 @@ class LexicalIndex:
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
             retriever.index((corpus, vocab), show_progress=False)
-        return retriever, np.array(ids, dtype=np.int64), corpus
+        return retriever, np.array(ids, dtype=np.int64)
 
     def search(self, terms: list[str], top_k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and BM25 scores of the best `top_k` passages with a score above zero."""
