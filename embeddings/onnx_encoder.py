@@ -34,6 +34,9 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads would otherwise spin after each run and starve the numpy, FAISS and
+        # BM25 work that follows on 2 cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
@@ -75,13 +78,19 @@ class OnnxEncoder:
         return vectors[0] if single else vectors
 
     def token_embeddings(
-        self, texts: Sequence[str], prompt: str, batch_size: int = 32, offsets: list | None = None
+        self,
+        texts: Sequence[str],
+        prompt: str,
+        batch_size: int = 32,
+        offsets: list | None = None,
+        alignment: list | None = None,
     ) -> list[np.ndarray]:
         """Last hidden states, one (tokens, dim) array per text, specials included.
 
         Texts are sorted by length so each batch pads little, then put back in order. Pass a list
         as `offsets` to receive each token's character span in `prompt + text` from the same
-        tokenization.
+        tokenization, and one as `alignment` to receive the alignment layer's states (same shape)
+        from the same forward pass.
         """
         encodings = self._fast.encode_batch([prompt + nfc(t) for t in texts])
         encoded = [e.ids for e in encodings]
@@ -89,6 +98,7 @@ class OnnxEncoder:
             offsets.extend(e.offsets for e in encodings)
         order = np.argsort([-len(ids) for ids in encoded], kind="stable")
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        aligned: list[np.ndarray] = [np.empty(0)] * len(texts)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
             width = max(len(encoded[i]) for i in batch)
@@ -97,7 +107,10 @@ class OnnxEncoder:
             for row, i in enumerate(batch):
                 ids[row, : len(encoded[i])] = encoded[i]
                 mask[row, : len(encoded[i])] = 1
-            (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            hidden, middle = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
             for row, i in enumerate(batch):
                 out[i] = hidden[row, : len(encoded[i])].astype(np.float32)
+                aligned[i] = middle[row, : len(encoded[i])].astype(np.float32)
+        if alignment is not None:
+            alignment.extend(aligned)
         return out

@@ -221,12 +221,12 @@ class Assistant:
         return answer
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
-        vector = self.retriever.embed_query(effective, language)
+        vector, tokens = self.retriever.encode_question(effective, language)
         hits = self.retriever.run(
             effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article
         )
         quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
-        evidence = quoter.rank(effective, vector, hits, language)
+        evidence = quoter.rank(effective, vector, hits, language, question_tokens=tokens)
         cal = self.calibration
         group = calibration_group(question, language)
         sure = confidence(evidence, cal["coverage_weight"].get(group, 0.0))
@@ -242,6 +242,7 @@ class Assistant:
             answer.signals = {
                 "sentence_similarity": round(evidence[0].best.dense, 4),
                 "coverage": round(evidence[0].coverage, 4),
+                "alignment": round(evidence[0].alignment, 4),
                 "threshold": threshold,
                 "group": group,
             }

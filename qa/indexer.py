@@ -92,7 +92,7 @@ class Indexer:
                 text, sentence_spans = embedding_text(article.title, passage)
                 texts.append(text)
                 spans.append(sentence_spans)
-        vectors, sentence_vectors = encode_document_spans(self.model, texts, spans, batch_size=self.batch_size)
+        vectors, sentence_vectors, codes = encode_document_spans(self.model, texts, spans, batch_size=self.batch_size)
         self.store.begin()
         try:
             row = 0
@@ -101,7 +101,13 @@ class Indexer:
                 updated = self.store.delete_article(article.id)
                 terms = [" ".join(search_terms(f"{article.title}\n{p.text}")) for p in passages]
                 self.store.add_article(
-                    article, digest, passages, vectors[row : row + n], sentence_vectors[row : row + n], terms
+                    article,
+                    digest,
+                    passages,
+                    vectors[row : row + n],
+                    sentence_vectors[row : row + n],
+                    terms,
+                    codes[row : row + n],
                 )
                 (report.updated if updated else report.added).append(article.id)
                 report.passages += n

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings import encode_question
 from qa.text import names_and_numbers, search_terms
 from store import LexicalIndex, PassageStore
 
@@ -113,14 +114,18 @@ class Retriever:
             self._lexical = LexicalIndex.for_store(self.store)
         return self._lexical
 
-    def embed_query(self, query: str, language: str = "vi") -> np.ndarray:
-        """The query's unit vector, moved by the language shift when its language has one."""
-        vector = np.asarray(self.model.encode_query([query]), np.float32)[0]
+    def encode_question(self, query: str, language: str = "vi") -> tuple[np.ndarray, np.ndarray]:
+        """The query's unit vector, moved by the language shift when its language has one, and its
+        tokens' alignment states (embeddings/alignment.py), from one forward pass."""
+        vector, tokens = encode_question(self.model, query)
         shift = self.language_shift.get(language)
-        if shift is None:
-            return vector
-        vector = vector + shift
-        return vector / np.linalg.norm(vector)
+        if shift is not None:
+            vector = vector + shift
+            vector = vector / np.linalg.norm(vector)
+        return vector, tokens
+
+    def embed_query(self, query: str, language: str = "vi") -> np.ndarray:
+        return self.encode_question(query, language)[0]
 
     def run(
         self,

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS passages (
     text TEXT NOT NULL,
     terms TEXT NOT NULL,
     vector BLOB NOT NULL,
+    alignment BLOB,
     UNIQUE (article_id, position)
 );
 CREATE TABLE IF NOT EXISTS sentences (
@@ -138,6 +139,9 @@ class PassageStore:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(passages)")}
+            if "alignment" not in columns:  # an index from before alignment codes: they stay empty
+                conn.execute("ALTER TABLE passages ADD COLUMN alignment BLOB")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(
@@ -205,6 +209,14 @@ class PassageStore:
         ).fetchall()
         return {r[0]: StoredPassage(*r) for r in rows}
 
+    def alignment_codes(self, ids: Sequence[int]) -> dict[int, bytes | None]:
+        """Each passage's alignment codes (embeddings/alignment.py); None where it has none."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(f"SELECT id, alignment FROM passages WHERE id IN ({marks})", [int(i) for i in ids])
+        return dict(rows.fetchall())
+
     def article_passage_ids(self, article_id: str) -> list[int]:
         rows = self._conn.execute("SELECT id FROM passages WHERE article_id=? ORDER BY position", (article_id,))
         return [r[0] for r in rows]
@@ -267,6 +279,7 @@ class PassageStore:
         passage_vectors: np.ndarray,
         sentence_vectors: Sequence[np.ndarray],
         terms: Sequence[str],
+        alignment_codes: Sequence[bytes | None] | None = None,
     ) -> list[int]:
         """Insert one article and its passages (inside a transaction opened by `begin`)."""
         c = self._conn
@@ -285,9 +298,12 @@ class PassageStore:
             ),
         )
         ids = []
-        for passage, vector, sent_vecs, passage_terms in zip(passages, passage_vectors, sentence_vectors, terms):
+        codes = alignment_codes if alignment_codes is not None else [None] * len(passages)
+        rows = zip(passages, passage_vectors, sentence_vectors, terms, codes)
+        for passage, vector, sent_vecs, passage_terms, passage_codes in rows:
             cur = c.execute(
-                "INSERT INTO passages (article_id, position, start, end, text, terms, vector) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO passages (article_id, position, start, end, text, terms, vector, alignment) "
+                "VALUES (?,?,?,?,?,?,?,?)",
                 (
                     article.id,
                     passage.position,
@@ -296,6 +312,7 @@ class PassageStore:
                     passage.text,
                     passage_terms,
                     np.asarray(vector, np.float32).tobytes(),
+                    passage_codes,
                 ),
             )
             pid = cur.lastrowid

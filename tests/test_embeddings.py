@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from embeddings import encode_document_spans
+from embeddings import alignment_scores, encode_document_spans, encode_question
+from embeddings.alignment import pack, unit_rows, unpack
 from embeddings.build import is_built
 
 REFERENCE = SHARED / "reference" / "e5_small_q4_reference.jsonl"
@@ -71,9 +72,33 @@ def test_decomposed_vietnamese_is_normalized_first(onnx_model, torch_model):
 
 def test_span_vectors_come_from_the_same_pass(onnx_model):
     text = "Luật An ninh mạng có hiệu lực từ ngày 1/1/2019. Hội thảo tổ chức tại Hà Nội."
-    passages, spans = encode_document_spans(onnx_model, [text], [[(0, 47), (48, len(text))]])
+    passages, spans, _ = encode_document_spans(onnx_model, [text], [[(0, 47), (48, len(text))]])
     direct = onnx_model.encode_document([text])
     assert float(passages[0] @ direct[0]) > 0.999
     query = onnx_model.encode_query(["Luật An ninh mạng có hiệu lực khi nào?"])[0]
     first, second = spans[0]
     assert float(first @ query) > float(second @ query)
+
+
+def test_alignment_codes_cover_the_text_tokens_and_align_across_languages(onnx_model, torch_model):
+    texts = ["Bộ trưởng Tô Lâm đã tiếp Đại sứ Hà Lan tại Hà Nội.", "Luật An ninh mạng gồm 7 chương và 43 điều."]
+    for model in (onnx_model, torch_model):
+        _, _, codes = encode_document_spans(model, texts, [[], []])
+        text_tokens = [len(ids) for ids in model.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        assert [len(c) // 48 for c in codes] == text_tokens  # one 48-byte code per token, no prompt
+        vector, tokens = encode_question(model, "Who did the minister receive?")
+        assert float(vector @ model.encode_query(["Who did the minister receive?"])[0]) > 0.9999
+        assert np.allclose(np.linalg.norm(tokens, axis=1), 1.0, atol=1e-4)
+        meeting, law = alignment_scores(tokens, codes)
+        assert meeting > law + 0.05, (meeting, law)
+        _, tokens = encode_question(model, "How many chapters does the law have?")
+        meeting, law = alignment_scores(tokens, codes)
+        assert law > meeting + 0.05, (meeting, law)
+
+
+def test_alignment_scores_batch_equals_one_by_one():
+    rng = np.random.default_rng(0)
+    question = unit_rows(rng.normal(size=(7, 384)))
+    codes = [pack(rng.normal(size=(n, 384))) for n in (5, 0, 12, 3)]
+    expected = [(question @ unpack(c, 384).T).max(axis=1).mean() if c else 0.0 for c in codes]
+    assert np.allclose(alignment_scores(question, codes), expected, atol=1e-6)

@@ -109,6 +109,31 @@ def test_damaged_faiss_file_is_rebuilt_from_sqlite(model_dir, tmp_path):
     assert "1/1/2019" in answer.quotes[0].text
 
 
+def test_an_index_from_before_alignment_codes_still_answers(model_dir, tmp_path):
+    question = "Who did Minister To Lam receive on 27 April 2022?"
+    assistant = Assistant.open(tmp_path / "index")
+    assistant.add([builtin_articles()], progress=False)
+    assert assistant.ask(question).signals["alignment"] > 0
+    folder = assistant.store.folder
+    assistant.close()
+    with sqlite3.connect(folder / "index.sqlite") as conn:  # the schema as it was before the codes
+        conn.execute("ALTER TABLE passages DROP COLUMN alignment")
+    reopened = Assistant.open(folder)
+    answer = reopened.ask(question)
+    assert answer.quotes and answer.signals["alignment"] == 0.0  # no codes: passages ranked without them
+    note = tmp_path / "note.txt"
+    note.write_text("Hội nghị an ninh mạng\n\nHội nghị diễn ra tại Đà Nẵng ngày 5/5/2023.", encoding="utf-8")
+    reopened.add([note], progress=False)  # new passages get codes; the old ones still have none
+    codes = reopened.store.alignment_codes(list(range(1, reopened.store.count_passages() + 1)))
+    assert codes[max(codes)] and not codes[min(codes)]
+    reopened.close()
+
+
+def test_the_store_imports_on_its_own():
+    done = subprocess.run([sys.executable, "-c", "import store"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 KILLER = """
 import sys
 from qa import Assistant
