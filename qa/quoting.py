@@ -69,6 +69,7 @@ FRAME_PHRASES = tuple(
         "giu chuc vu",
         "chuc vu",
         "chuc danh",
+        "lam viec",
         "cuong vi",
         "muc dich",
         "dien ra",
