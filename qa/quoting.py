@@ -73,6 +73,7 @@ FRAME_PHRASES = tuple(
         "cuong vi",
         "muc dich",
         "dien ra",
+        "keo dai",
         "duoc nhac den",
         "nhac den",
         "de cap",
