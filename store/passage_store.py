@@ -438,6 +438,8 @@ class PassageStore:
             "articles": self.count_articles(),
             "passages": self.count_passages(),
             "sentences": self.count_sentences(),
+            # Passages indexed before alignment codes existed have none: ingest into a new folder to add them.
+            "passages_with_alignment_codes": self._conn.execute("SELECT COUNT(alignment) FROM passages").fetchone()[0],
             "generation": self.generation,
             "dense_index": self.dense_kind(),
             "bytes_on_disk": size,

@@ -126,6 +126,7 @@ def test_an_index_from_before_alignment_codes_still_answers(model_dir, tmp_path)
     reopened.add([note], progress=False)  # new passages get codes; the old ones still have none
     codes = reopened.store.alignment_codes(list(range(1, reopened.store.count_passages() + 1)))
     assert codes[max(codes)] and not codes[min(codes)]
+    assert 0 < reopened.stats()["passages_with_alignment_codes"] < reopened.stats()["passages"]
     reopened.close()
 
 
