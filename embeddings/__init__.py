@@ -128,7 +128,8 @@ def _token_states(
         for row in range(len(batch)):
             n = int(encoded["attention_mask"][row].sum())
             states.append(out.last_hidden_state[row, :n].float().numpy())
-            aligned.append(out.hidden_states[ALIGNMENT_LAYER][row, :n].float().numpy())
+            layer = min(ALIGNMENT_LAYER, len(out.hidden_states) - 1)  # another model may be shallower
+            aligned.append(out.hidden_states[layer][row, :n].float().numpy())
             offsets.append(spans[row, :n].tolist())
     return states, aligned, offsets
 
@@ -139,9 +140,17 @@ def _text_tokens(offsets, prompt: str) -> np.ndarray:
     return (spans[:, 1] > spans[:, 0]) & (spans[:, 1] > 0)
 
 
+def _aligns(model: Encoder) -> bool:
+    """Token alignment was measured for the e5 rebuild only (either backend), not for `--model NAME`."""
+    return isinstance(model, OnnxEncoder) or model_id(model) == MODEL_NAME
+
+
 def encode_question(model: Encoder, question: str) -> tuple[np.ndarray, np.ndarray]:
     """The question's unit vector (as `encode_query` gives it) and, from the same forward pass, its
-    tokens' alignment states as unit rows (prompt and specials left out)."""
+    tokens' alignment states as unit rows (prompt and specials left out; none for other models)."""
+    if not _aligns(model):
+        vector = np.asarray(model.encode_query([nfc(question)]), np.float32)[0]
+        return unit_rows(vector), np.zeros((0, vector.shape[-1]), np.float32)
     states, aligned, offsets = _token_states(model, [nfc(question)], QUERY_PROMPT, 1)
     vector = unit_rows(states[0].mean(axis=0))
     return vector, unit_rows(aligned[0][_text_tokens(offsets[0], QUERY_PROMPT)])
@@ -152,18 +161,18 @@ def encode_document_spans(
     texts: Sequence[str],
     spans: Sequence[Sequence[tuple[int, int]]],
     batch_size: int = 32,
-) -> tuple[np.ndarray, list[np.ndarray], list[bytes]]:
+) -> tuple[np.ndarray, list[np.ndarray], list[bytes | None]]:
     """Embed passages and, from the same forward pass, each character span (sentence) inside them
     and the passage's alignment codes (embeddings/alignment.py).
 
     A span's vector is the mean of the passage's contextual token vectors that fall in it
     ("late chunking"): sentence vectors for highlighting cost no extra model call.
     Returns (passage vectors (n, dim), [span vectors (len(spans[i]), dim) for each text],
-    [alignment codes for each text]).
+    [alignment codes for each text, None for models other than the e5 rebuild]).
     """
     texts = [nfc(t) for t in texts]
     states, aligned, offsets = _token_states(model, texts, DOCUMENT_PROMPT, batch_size)
-    codes = [pack(a[_text_tokens(o, DOCUMENT_PROMPT)]) for a, o in zip(aligned, offsets)]
+    codes = [pack(a[_text_tokens(o, DOCUMENT_PROMPT)]) if _aligns(model) else None for a, o in zip(aligned, offsets)]
     shift = len(DOCUMENT_PROMPT)
     passages = unit_rows(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
     span_vectors = []
