@@ -110,7 +110,8 @@ class OnnxEncoder:
             hidden, middle = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
             for row, i in enumerate(batch):
                 out[i] = hidden[row, : len(encoded[i])].astype(np.float32)
-                aligned[i] = middle[row, : len(encoded[i])].astype(np.float32)
+                if alignment is not None:
+                    aligned[i] = middle[row, : len(encoded[i])].astype(np.float32)
         if alignment is not None:
             alignment.extend(aligned)
         return out
