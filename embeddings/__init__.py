@@ -125,19 +125,24 @@ def _token_states(
         spans = encoded.pop("offset_mapping")
         with torch.no_grad():
             out = transformer.auto_model(**encoded, output_hidden_states=True)
+        layer = min(ALIGNMENT_LAYER, len(out.hidden_states) - 1)  # another model may be shallower
         for row in range(len(batch)):
             n = int(encoded["attention_mask"][row].sum())
             states.append(out.last_hidden_state[row, :n].float().numpy())
-            layer = min(ALIGNMENT_LAYER, len(out.hidden_states) - 1)  # another model may be shallower
             aligned.append(out.hidden_states[layer][row, :n].float().numpy())
             offsets.append(spans[row, :n].tolist())
     return states, aligned, offsets
 
 
-def _text_tokens(offsets, prompt: str) -> np.ndarray:
-    """Mask of the tokens that belong to the text itself (not the prompt, not specials)."""
+def _char_spans(offsets, prompt: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each token's (starts, ends) in the text itself: negative inside the prompt, empty for specials."""
     spans = np.array(offsets, dtype=np.int64).reshape(-1, 2) - len(prompt)
-    return (spans[:, 1] > spans[:, 0]) & (spans[:, 1] > 0)
+    return spans[:, 0], spans[:, 1]
+
+
+def _text_tokens(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Mask of the tokens that belong to the text itself (not the prompt, not specials)."""
+    return (ends > starts) & (ends > 0)
 
 
 def _aligns(model: Encoder) -> bool:
@@ -153,7 +158,7 @@ def encode_question(model: Encoder, question: str) -> tuple[np.ndarray, np.ndarr
         return unit_rows(vector), np.zeros((0, vector.shape[-1]), np.float32)
     states, aligned, offsets = _token_states(model, [nfc(question)], QUERY_PROMPT, 1)
     vector = unit_rows(states[0].mean(axis=0))
-    return vector, unit_rows(aligned[0][_text_tokens(offsets[0], QUERY_PROMPT)])
+    return vector, unit_rows(aligned[0][_text_tokens(*_char_spans(offsets[0], QUERY_PROMPT))])
 
 
 def encode_document_spans(
@@ -172,17 +177,16 @@ def encode_document_spans(
     """
     texts = [nfc(t) for t in texts]
     states, aligned, offsets = _token_states(model, texts, DOCUMENT_PROMPT, batch_size)
-    codes = [pack(a[_text_tokens(o, DOCUMENT_PROMPT)]) if _aligns(model) else None for a, o in zip(aligned, offsets)]
-    shift = len(DOCUMENT_PROMPT)
+    aligns = _aligns(model)
     passages = unit_rows(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
-    span_vectors = []
+    span_vectors, codes = [], []
     for i, (state, offs) in enumerate(zip(states, offsets)):
-        starts = np.array([a - shift for a, _ in offs[: len(state)]])
-        ends = np.array([b - shift for _, b in offs[: len(state)]])
+        starts, ends = _char_spans(offs[: len(state)], DOCUMENT_PROMPT)
         content = ends > starts
         rows = []
         for s, e in spans[i]:
             inside = content & (starts < e) & (ends > s)
             rows.append(state[inside].mean(axis=0) if inside.any() else passages[i])
         span_vectors.append(unit_rows(np.array(rows, np.float32).reshape(len(rows), passages.shape[1])))
+        codes.append(pack(aligned[i][_text_tokens(starts, ends)]) if aligns else None)
     return passages, span_vectors, codes
