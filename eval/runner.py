@@ -246,19 +246,20 @@ def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True
     shifts = {fold: {"en": xquad_language_shift(assistant, questions, folds=(1 - fold,))} for fold in (0, 1)}
     shipped = assistant.retriever.language_shift
     by_lang = defaultdict(list)
-    for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
-        assistant.retriever.language_shift = shifts[q["fold"]]
-        started = time.perf_counter()
-        answer = assistant.ask(q["question"], k=MAX_RANK)
-        elapsed = (time.perf_counter() - started) * 1000
-        ids = [quote.article_id for quote in answer.quotes]
-        rank = first_relevant_rank([i == q["article_id"] for i in ids])
-        top = answer.quotes[0] if answer.quotes else None
-        in_highlight = bool(
-            top and top.article_id == q["article_id"] and contains_answer(" ".join(top.highlighted_text), q["answers"])
-        )
-        by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained))
-    assistant.retriever.language_shift = shipped
+    try:
+        for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
+            assistant.retriever.language_shift = shifts[q["fold"]]
+            started = time.perf_counter()
+            answer = assistant.ask(q["question"], k=MAX_RANK)
+            elapsed = (time.perf_counter() - started) * 1000
+            ids = [quote.article_id for quote in answer.quotes]
+            rank = first_relevant_rank([i == q["article_id"] for i in ids])
+            top = answer.quotes[0] if answer.quotes else None
+            on_target = bool(top and top.article_id == q["article_id"])
+            in_highlight = on_target and contains_answer(" ".join(top.highlighted_text), q["answers"])
+            by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained))
+    finally:
+        assistant.retriever.language_shift = shipped
     out = {}
     for lang, rows in sorted(by_lang.items()):
         scores = retrieval_scores([r[0] for r in rows], cutoffs=(1, 5), mrr_at=10)
