@@ -13,11 +13,11 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
-from embeddings.alignment import ALIGNMENT_LAYER, alignment_scores, pack, unit_rows
+from embeddings.alignment import ALIGNMENT_LAYER, alignment_scores, maxsim, pack, similarity_matrices, unit_rows
 from embeddings.build import DOCUMENT_PROMPT, MODEL_NAME, ONNX_DIR, QUERY_PROMPT, build_model, is_built
 from embeddings.onnx_encoder import OnnxEncoder, nfc
 
@@ -30,6 +30,7 @@ DEFAULT_BACKEND: Backend = "onnx-int8"
 __all__ = [
     "BACKENDS",
     "DEFAULT_BACKEND",
+    "EncodedPassages",
     "Encoder",
     "MODEL_NAME",
     "OnnxEncoder",
@@ -39,7 +40,9 @@ __all__ = [
     "encode_document_spans",
     "encode_question",
     "load_model",
+    "maxsim",
     "model_id",
+    "similarity_matrices",
 ]
 
 
@@ -161,32 +164,44 @@ def encode_question(model: Encoder, question: str) -> tuple[np.ndarray, np.ndarr
     return vector, unit_rows(aligned[0][_text_tokens(*_char_spans(offsets[0], QUERY_PROMPT))])
 
 
+class EncodedPassages(NamedTuple):
+    """What one forward pass over a batch of passages gives (see `encode_document_spans`)."""
+
+    vectors: np.ndarray  # (passages, dim) unit vectors
+    span_vectors: list[np.ndarray]  # per passage: (spans, dim) unit vectors
+    codes: list[bytes | None]  # per passage: alignment codes; None for models other than the e5 rebuild
+    span_tokens: list[list[tuple[int, int]]]  # per passage and span: its rows [start, end) in the codes
+
+
 def encode_document_spans(
     model: Encoder,
     texts: Sequence[str],
     spans: Sequence[Sequence[tuple[int, int]]],
     batch_size: int = 32,
-) -> tuple[np.ndarray, list[np.ndarray], list[bytes | None]]:
+) -> EncodedPassages:
     """Embed passages and, from the same forward pass, each character span (sentence) inside them
     and the passage's alignment codes (embeddings/alignment.py).
 
     A span's vector is the mean of the passage's contextual token vectors that fall in it
-    ("late chunking"): sentence vectors for highlighting cost no extra model call.
-    Returns (passage vectors (n, dim), [span vectors (len(spans[i]), dim) for each text],
-    [alignment codes for each text, None for models other than the e5 rebuild]).
+    ("late chunking"): sentence vectors for highlighting cost no extra model call. A span's token
+    rows let a sentence be aligned with a question on its own tokens.
     """
     texts = [nfc(t) for t in texts]
     states, aligned, offsets = _token_states(model, texts, DOCUMENT_PROMPT, batch_size)
     aligns = _aligns(model)
     passages = unit_rows(np.stack([s.mean(axis=0) for s in states])) if texts else np.zeros((0, 384), np.float32)
-    span_vectors, codes = [], []
+    span_vectors, codes, span_tokens = [], [], []
     for i, (state, offs) in enumerate(zip(states, offsets)):
         starts, ends = _char_spans(offs[: len(state)], DOCUMENT_PROMPT)
         content = ends > starts
-        rows = []
+        coded = _text_tokens(starts, ends)
+        rows, token_rows = [], []
         for s, e in spans[i]:
             inside = content & (starts < e) & (ends > s)
             rows.append(state[inside].mean(axis=0) if inside.any() else passages[i])
+            in_codes = np.flatnonzero(inside[coded])  # the coded tokens are the text's, in order
+            token_rows.append((int(in_codes[0]), int(in_codes[-1]) + 1) if len(in_codes) else (0, 0))
         span_vectors.append(unit_rows(np.array(rows, np.float32).reshape(len(rows), passages.shape[1])))
-        codes.append(pack(aligned[i][_text_tokens(starts, ends)]) if aligns else None)
-    return passages, span_vectors, codes
+        codes.append(pack(aligned[i][coded]) if aligns else None)
+        span_tokens.append(token_rows)
+    return EncodedPassages(passages, span_vectors, codes, span_tokens)

@@ -33,18 +33,22 @@ def unpack(codes: bytes, dim: int) -> np.ndarray:
     return (bits.astype(np.float32) * 2 - 1) / np.sqrt(dim, dtype=np.float32)
 
 
-def alignment_scores(question_states: np.ndarray, codes: list[bytes]) -> np.ndarray:
-    """For each passage's codes: the mean over the question's tokens (unit rows) of their best cosine
-    with the passage's tokens. All passages go through one unpack and one matrix product."""
-    scores = np.zeros(len(codes), np.float32)
-    sizes = [len(c) for c in codes]
-    if not len(question_states) or not sum(sizes):
-        return scores
+def similarity_matrices(question_states: np.ndarray, codes: list[bytes]) -> list[np.ndarray]:
+    """For each passage's codes: the cosine of every question token (rows, unit vectors) with every
+    passage token (columns). All passages go through one unpack and one matrix product."""
     dim = question_states.shape[1]
-    similarity = question_states @ unpack(b"".join(codes), dim).T  # (question tokens, all passage tokens)
-    tokens = np.array(sizes) * 8 // dim
-    nonempty = tokens > 0
-    starts = np.concatenate([[0], np.cumsum(tokens)[:-1]])[nonempty]
-    best = np.maximum.reduceat(similarity, starts, axis=1)  # (question tokens, non-empty passages)
-    scores[nonempty] = best.mean(axis=0)
-    return scores
+    sizes = [len(c) * 8 // dim for c in codes]
+    if not len(question_states) or not sum(sizes):
+        return [np.zeros((len(question_states), n), np.float32) for n in sizes]
+    similarity = question_states @ unpack(b"".join(codes), dim).T
+    return np.split(similarity, np.cumsum(sizes)[:-1], axis=1)
+
+
+def maxsim(similarity: np.ndarray) -> float:
+    """The mean over question tokens of their best match (0 when either side has no token)."""
+    return float(similarity.max(axis=1).mean()) if similarity.size else 0.0
+
+
+def alignment_scores(question_states: np.ndarray, codes: list[bytes]) -> np.ndarray:
+    """Each passage's `maxsim` with the question."""
+    return np.array([maxsim(m) for m in similarity_matrices(question_states, codes)], np.float32)

@@ -19,7 +19,7 @@ from qa.quoting import Quoter, confidence
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
-from store import PassageStore
+from store import SCHEMA_VERSION, PassageStore
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ def default_index_dir() -> Path:
     from platformdirs import user_cache_dir
 
     cache = os.environ.get("NEWSQA_CACHE") or user_cache_dir("newsqa")
-    return Path(cache).expanduser() / "index-builtin"
+    # Named by schema version: after an upgrade the built-ins are indexed afresh, with what is new.
+    return Path(cache).expanduser() / f"index-builtin-v{SCHEMA_VERSION}"
 
 
 def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | None = None, name: str | None = None):

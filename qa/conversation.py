@@ -10,22 +10,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import syllables
+from qa.text import UPPER, syllables
 
-# Pronouns and demonstratives that point back to something said before.
+# Pronouns that point back to someone (or something) said before.
 VI_ANAPHORA = re.compile(
     r"\b(ông ấy|bà ấy|anh ấy|chị ấy|ông ta|bà ta|anh ta|cô ấy|họ|người này|người đó|vị này|vị đó|"
-    r"(dự án|hội thảo|luật|hiệp định|sự kiện|cuộc gặp|buổi tiếp|chương trình|cơ quan|tổ chức|việc|điều|nghị định)"
-    r" (đó|này|ấy|trên)|"
-    r"ong ay|ba ay|nguoi nay|du an do|du an nay|hoi thao do|hoi thao nay|luat nay|luat do)\b",
+    r"ong ay|ba ay|nguoi nay)\b",
     re.IGNORECASE,
 )
 EN_ANAPHORA = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
-# Weaker pointers ("it", "that") are also relative pronouns: they count only in short questions.
-EN_WEAK_ANAPHORA = re.compile(
-    r"\b(it|its|this|that|these|those|the (project|workshop|law|agreement|meeting|event|programme|program))\b",
+# A noun with a demonstrative ("luật đó", "that law") points back to a thing of that kind.
+VI_NOUNS = "dự án|hội thảo|luật|hiệp định|sự kiện|cuộc gặp|buổi tiếp|chương trình|cơ quan|tổ chức|việc|điều|nghị định"
+EN_NOUNS = "project|workshop|law|agreement|meeting|event|programme|program"
+NOUN_REFERENCE = re.compile(
+    rf"\b(?P<vi>{VI_NOUNS}|du an|hoi thao|luat) (?:đó|này|ấy|trên|do|nay)\b"
+    rf"|\b(?P<determiner>this|that|these|those|the) (?P<en>{EN_NOUNS})\b",
     re.IGNORECASE,
 )
+# Weaker pointers ("it", "that") are also relative pronouns: they count only in short questions.
+EN_WEAK_ANAPHORA = re.compile(r"\b(it|its|this|that|these|those)\b", re.IGNORECASE)
 SHORT_QUESTION = 8  # words
 WHAT_ABOUT = re.compile(
     r"^\s*(?:(?:và |vậy |thế )?còn\s+(?P<vi>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?"
@@ -35,7 +38,7 @@ WHAT_ABOUT = re.compile(
 ASKS = re.compile(
     r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b", re.IGNORECASE
 )
-NAME = re.compile(r"(?:(?<=\s)|^)([A-ZÀ-ỸĐ][\wÀ-ỹ]*(?:[ -][A-ZÀ-ỸĐ][\wÀ-ỹ]*)+)")
+NAME = re.compile(rf"(?:(?<=\s)|^)([{UPPER}]\w*(?:[ -][{UPPER}]\w*)+)")
 QUESTION_WORDS = frozenset(
     "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who "
     "whom when where which why how did does do of in on to for".split()
@@ -75,8 +78,11 @@ def is_follow_up(question: str) -> bool:
     q = question.strip()
     if WHAT_ABOUT.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q):
         return True
+    reference = NOUN_REFERENCE.search(q)
+    if reference and (reference.group("determiner") or "").lower() != "the":  # "the law" is weak
+        return True
     words = len(syllables(q))
-    return words <= 3 or (words <= SHORT_QUESTION and bool(EN_WEAK_ANAPHORA.search(q)))
+    return words <= 3 or (words <= SHORT_QUESTION and bool(reference or EN_WEAK_ANAPHORA.search(q)))
 
 
 def names_in(text: str) -> list[str]:
@@ -94,7 +100,7 @@ def names_in(text: str) -> list[str]:
 PERSON = re.compile(
     r"\b(?:ông|bà|ngài|anh|chị|Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Bộ trưởng|Thủ tướng|Chủ tịch|"
     r"Đại sứ|Tổng Bí thư|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Minister|General|Ambassador)\s+"
-    r"([A-ZÀ-ỸĐ][\wÀ-ỹ]*(?:[ -][A-ZÀ-ỸĐ][\wÀ-ỹ]*)+)"
+    rf"([{UPPER}]\w*(?:[ -][{UPPER}]\w*)+)"
 )
 
 
@@ -134,15 +140,50 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
             return f"{subject} ({topic_of(previous.effective_query)})"
         return swap_subject(previous.question, subject)
     asked = previous.question
+    topic = f"({topic_of(previous.effective_query)})"
     answer_names = [n for n in names_in(previous_answer) if n not in asked]
+    reference = NOUN_REFERENCE.search(q)
+    if reference:
+        # "Luật đó" is the law named before, never the person who was.
+        if reference.group("vi"):  # Vietnamese names are only partly capitalised: read on from the noun
+            noun = reference.group("vi")
+            named = _phrase_from(noun, asked) or _named_with(noun, names_in(asked) + answer_names) or noun
+        else:
+            noun = reference.group("en")
+            named = _named_with(noun, names_in(asked) + answer_names) or f"the {noun}"
+        return f"{q[: reference.start()]}{named}{q[reference.end() :]} {topic}"
     # After "who …?" a pronoun points at the person in the answer, otherwise at the one in the question.
     if re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
         people = [n for n in persons_in(previous_answer) if n not in asked]
         candidates = people + answer_names + names_in(asked)
     else:
         candidates = names_in(asked) + answer_names
-    anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA, EN_WEAK_ANAPHORA) if a.search(q)), None)
+    anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA) if a.search(q)), None)
     if candidates and anaphora is not None:
-        resolved = anaphora.sub(candidates[0], q, count=1)
-        return f"{resolved} ({topic_of(previous.effective_query)})"
-    return f"{q} ({topic_of(previous.effective_query)})"
+        return f"{anaphora.sub(candidates[0], q, count=1)} {topic}"
+    # "it", "this": too vague to name; the topic of the previous turn carries the reference.
+    return f"{q} {topic}"
+
+
+def _named_with(noun: str, names: list[str]) -> str | None:
+    """The first name with `noun` among its words ("Cybersecurity Law" for "law")."""
+    words = noun.lower().split()
+    for name in names:
+        lowered = name.lower().split()
+        if any(lowered[i : i + len(words)] == words for i in range(len(lowered))):
+            return name
+    return None
+
+
+def _phrase_from(noun: str, text: str, longest: int = 5) -> str | None:
+    """`noun` and the words after it in `text`, up to a question word: "Luật An ninh mạng" from
+    "Luật An ninh mạng có hiệu lực từ ngày nào?"."""
+    match = re.search(rf"\b{re.escape(noun)}\b", text, re.IGNORECASE)
+    if not match:
+        return None
+    words = []
+    for word in re.findall(r"[\wÀ-ỹ/-]+", text[match.end() :]):
+        if word.lower() in QUESTION_WORDS or len(words) == longest:
+            break
+        words.append(word)
+    return " ".join([match.group(0), *words])

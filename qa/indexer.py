@@ -92,7 +92,7 @@ class Indexer:
                 text, sentence_spans = embedding_text(article.title, passage)
                 texts.append(text)
                 spans.append(sentence_spans)
-        vectors, sentence_vectors, codes = encode_document_spans(self.model, texts, spans, batch_size=self.batch_size)
+        encoded = encode_document_spans(self.model, texts, spans, batch_size=self.batch_size)
         self.store.begin()
         try:
             row = 0
@@ -104,10 +104,11 @@ class Indexer:
                     article,
                     digest,
                     passages,
-                    vectors[row : row + n],
-                    sentence_vectors[row : row + n],
+                    encoded.vectors[row : row + n],
+                    encoded.span_vectors[row : row + n],
                     terms,
-                    codes[row : row + n],
+                    encoded.codes[row : row + n],
+                    encoded.span_tokens[row : row + n],
                 )
                 (report.updated if updated else report.added).append(article.id)
                 report.passages += n

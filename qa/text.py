@@ -7,10 +7,13 @@ import unicodedata
 from functools import lru_cache
 
 WORD = re.compile(r"\w+", re.UNICODE)
+VI_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+# A capital letter, Vietnamese ones included, for regex classes. Not the range À-Ỹ: that range holds
+# the lower-case letters too ("án" would pass for a capitalised word).
+UPPER = "A-Z" + "".join(sorted(c.upper() for c in VI_LETTERS))
 # A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by space and a
 # capital, digit or opening quote; a line break always ends one (captions, headlines, bylines).
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZÀ-ỸĐ0-9])|\n+")
-VI_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+SENTENCE_END = re.compile(rf"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[{UPPER}0-9])|\n+")
 
 
 def nfc(text: str) -> str:
@@ -67,7 +70,7 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
-NAME_OR_NUMBER = re.compile(r"\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*|\d[\d/.,-]*)\b")
+NAME_OR_NUMBER = re.compile(rf"\b([{UPPER}]\w*|\d[\d/.,-]*)\b")
 
 
 def names_and_numbers(question: str) -> str:

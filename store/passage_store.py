@@ -23,7 +23,9 @@ import numpy as np
 from qa.errors import IndexCorrupt, IndexNotFound, ModelMismatch
 from qa.types import Article, Passage
 
-SCHEMA_VERSION = 1
+# 1: passages and sentences; 2: alignment codes; 3: sentences' rows in them. Older indexes open
+# and answer, without what came later.
+SCHEMA_VERSION = 3
 DB_NAME = "index.sqlite"
 HNSW_THRESHOLD = 60_000  # passages; past this an approximate index answers faster
 # HNSW graph settings: recall@10 0.990 of exact search on all 183k baomoi passages at ~2 ms a query
@@ -58,7 +60,9 @@ CREATE TABLE IF NOT EXISTS sentences (
     passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    tokens_start INTEGER,
+    tokens_end INTEGER
 );
 CREATE INDEX IF NOT EXISTS sentences_by_passage ON sentences(passage_id);
 """
@@ -85,6 +89,7 @@ class StoredSentence:
     start: int
     end: int
     vector: np.ndarray
+    tokens: tuple[int, int] | None = None  # its rows [start, end) in the passage's alignment codes
 
 
 class PassageStore:
@@ -142,6 +147,10 @@ class PassageStore:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(passages)")}
             if "alignment" not in columns:  # an index from before alignment codes: they stay empty
                 conn.execute("ALTER TABLE passages ADD COLUMN alignment BLOB")
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(sentences)")}
+            if "tokens_start" not in columns:  # from before sentences knew their tokens: they stay empty
+                conn.execute("ALTER TABLE sentences ADD COLUMN tokens_start INTEGER")
+                conn.execute("ALTER TABLE sentences ADD COLUMN tokens_end INTEGER")
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(
@@ -227,12 +236,14 @@ class PassageStore:
             return out
         marks = ",".join("?" * len(out))
         rows = self._conn.execute(
-            f"SELECT passage_id, start, end, vector FROM sentences WHERE passage_id IN ({marks}) "
-            "ORDER BY passage_id, start",
+            f"SELECT passage_id, start, end, vector, tokens_start, tokens_end FROM sentences "
+            f"WHERE passage_id IN ({marks}) ORDER BY passage_id, start",
             list(out),
         )
-        for pid, start, end, blob in rows:
-            out[pid].append(StoredSentence(start, end, np.frombuffer(blob, dtype=np.float16).astype(np.float32)))
+        for pid, start, end, blob, tokens_start, tokens_end in rows:
+            vector = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+            tokens = None if tokens_start is None else (tokens_start, tokens_end)
+            out[pid].append(StoredSentence(start, end, vector, tokens))
         return out
 
     def iter_terms(self) -> Iterable[tuple[int, str]]:
@@ -280,8 +291,12 @@ class PassageStore:
         sentence_vectors: Sequence[np.ndarray],
         terms: Sequence[str],
         alignment_codes: Sequence[bytes | None] | None = None,
+        sentence_tokens: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> list[int]:
-        """Insert one article and its passages (inside a transaction opened by `begin`)."""
+        """Insert one article and its passages (inside a transaction opened by `begin`).
+
+        `alignment_codes` and `sentence_tokens` (each sentence's rows in them), per passage, come
+        from `embeddings.encode_document_spans`."""
         c = self._conn
         c.execute(
             "INSERT INTO articles (id, title, date, url, source, content_hash, text, added_at) "
@@ -299,8 +314,10 @@ class PassageStore:
         )
         ids = []
         codes = alignment_codes if alignment_codes is not None else [None] * len(passages)
-        rows = zip(passages, passage_vectors, sentence_vectors, terms, codes)
-        for passage, vector, sent_vecs, passage_terms, passage_codes in rows:
+        if sentence_tokens is None or alignment_codes is None:
+            sentence_tokens = [[(None, None)] * len(p.sentences) for p in passages]
+        rows = zip(passages, passage_vectors, sentence_vectors, terms, codes, sentence_tokens)
+        for passage, vector, sent_vecs, passage_terms, passage_codes, token_rows in rows:
             cur = c.execute(
                 "INSERT INTO passages (article_id, position, start, end, text, terms, vector, alignment) "
                 "VALUES (?,?,?,?,?,?,?,?)",
@@ -318,8 +335,12 @@ class PassageStore:
             pid = cur.lastrowid
             ids.append(pid)
             c.executemany(
-                "INSERT INTO sentences (passage_id, start, end, vector) VALUES (?, ?, ?, ?)",
-                [(pid, s, e, v.astype(np.float16).tobytes()) for (s, e), v in zip(passage.sentences, sent_vecs)],
+                "INSERT INTO sentences (passage_id, start, end, vector, tokens_start, tokens_end) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (pid, s, e, v.astype(np.float16).tobytes(), *tokens)
+                    for (s, e), v, tokens in zip(passage.sentences, sent_vecs, token_rows)
+                ],
             )
         return ids
 
@@ -440,6 +461,7 @@ class PassageStore:
             "sentences": self.count_sentences(),
             # Passages indexed before alignment codes existed have none: ingest into a new folder to add them.
             "passages_with_alignment_codes": self._conn.execute("SELECT COUNT(alignment) FROM passages").fetchone()[0],
+            "sentences_with_token_rows": self._conn.execute("SELECT COUNT(tokens_start) FROM sentences").fetchone()[0],
             "generation": self.generation,
             "dense_index": self.dense_kind(),
             "bytes_on_disk": size,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.conversation import Turn, is_follow_up, rewrite, user_questions
+from qa.conversation import Turn, is_follow_up, names_in, rewrite, user_questions
 
 
 def turn(question: str) -> Turn:
@@ -70,3 +70,20 @@ def test_history_accepts_strings_and_chat_messages():
         {"role": "user", "content": "  "},
     ]
     assert user_questions(history) == ["Một?", "Hai?", "Ba?"]
+
+
+def test_a_noun_with_a_demonstrative_names_the_thing_not_a_person():
+    """ "Luật đó" is the law asked about before; "Luật An" (its capitalised part) would lose it."""
+    rewritten = rewrite("Luật đó có bao nhiêu chương?", turn("Luật An ninh mạng có hiệu lực từ ngày nào?"))
+    assert rewritten.startswith("Luật An ninh mạng có bao nhiêu chương?")
+    rewritten = rewrite("How many chapters does that law have?", turn("When did the Cybersecurity Law take effect?"))
+    assert rewritten.startswith("How many chapters does Cybersecurity Law have?")
+    answer = "Đại tướng Tô Lâm tiếp ngài Gunnar Wiegand."
+    rewritten = rewrite("Dự án đó kéo dài bao lâu?", turn("ESIWA là gì?"), answer)
+    assert rewritten.startswith("Dự án kéo dài bao lâu?") and "ESIWA" in rewritten and "Tô Lâm" not in rewritten
+
+
+def test_lower_case_accented_words_are_not_names():
+    """The range À-Ỹ holds lower-case letters too: "án Tăng" once passed for a name."""
+    assert names_in("“Dự án Tăng cường hợp tác với Bộ Công an") == ["Bộ Công"]
+    assert names_in("ông án Tăng gặp Bà Ánh Hồng tại Hà Nội") == ["Bà Ánh Hồng", "Hà Nội"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import SHARED
 
-from embeddings import alignment_scores, encode_document_spans, encode_question
+from embeddings import alignment_scores, encode_document_spans, encode_question, maxsim, similarity_matrices
 from embeddings.alignment import pack, unit_rows, unpack
 from embeddings.build import is_built
 
@@ -72,7 +72,7 @@ def test_decomposed_vietnamese_is_normalized_first(onnx_model, torch_model):
 
 def test_span_vectors_come_from_the_same_pass(onnx_model):
     text = "Luật An ninh mạng có hiệu lực từ ngày 1/1/2019. Hội thảo tổ chức tại Hà Nội."
-    passages, spans, _ = encode_document_spans(onnx_model, [text], [[(0, 47), (48, len(text))]])
+    passages, spans, _, _ = encode_document_spans(onnx_model, [text], [[(0, 47), (48, len(text))]])
     direct = onnx_model.encode_document([text])
     assert float(passages[0] @ direct[0]) > 0.999
     query = onnx_model.encode_query(["Luật An ninh mạng có hiệu lực khi nào?"])[0]
@@ -83,7 +83,7 @@ def test_span_vectors_come_from_the_same_pass(onnx_model):
 def test_alignment_codes_cover_the_text_tokens_and_align_across_languages(onnx_model, torch_model):
     texts = ["Bộ trưởng Tô Lâm đã tiếp Đại sứ Hà Lan tại Hà Nội.", "Luật An ninh mạng gồm 7 chương và 43 điều."]
     for model in (onnx_model, torch_model):
-        _, _, codes = encode_document_spans(model, texts, [[], []])
+        codes = encode_document_spans(model, texts, [[], []]).codes
         text_tokens = [len(ids) for ids in model.tokenizer(texts, add_special_tokens=False)["input_ids"]]
         assert [len(c) // 48 for c in codes] == text_tokens  # one 48-byte code per token, no prompt
         vector, tokens = encode_question(model, "Who did the minister receive?")
@@ -94,6 +94,21 @@ def test_alignment_codes_cover_the_text_tokens_and_align_across_languages(onnx_m
         _, tokens = encode_question(model, "How many chapters does the law have?")
         meeting, law = alignment_scores(tokens, codes)
         assert law > meeting + 0.05, (meeting, law)
+
+
+def test_sentence_token_rows_pick_the_sentence_out_of_the_codes(onnx_model, torch_model):
+    """A sentence aligned on its own rows of the codes matches a question about it, not the other."""
+    text = "Bộ trưởng Tô Lâm đã tiếp Đại sứ Hà Lan tại Hà Nội. Luật An ninh mạng gồm 7 chương và 43 điều."
+    split = text.index(" Luật") + 1
+    for model in (onnx_model, torch_model):
+        encoded = encode_document_spans(model, [text], [[(0, split - 1), (split, len(text))]])
+        (first, second), codes = encoded.span_tokens[0], encoded.codes[0]
+        assert first[0] == 0 and first[1] == second[0] and second[1] == len(codes) // 48
+        for question, asked in (("Who did the minister receive?", 0), ("How many chapters does the law have?", 1)):
+            _, tokens = encode_question(model, question)
+            (similarity,) = similarity_matrices(tokens, [codes])
+            scores = [maxsim(similarity[:, a:b]) for a, b in (first, second)]
+            assert scores[asked] > scores[1 - asked] + 0.05, (question, scores)
 
 
 def test_alignment_scores_batch_equals_one_by_one():

@@ -14,10 +14,10 @@ from qa.ingest import read_paths
 # Floors set a little under the figures measured when they were set (README, "Quality"): a drop
 # below one means a change made answers worse.
 FLOORS = {
-    "answer_in_top_quote": 0.75,
+    "answer_in_top_quote": 0.78,
     "vi_answer_in_top_quote": 0.90,
     "vi_recall@1": 0.93,
-    "en_recall@1": 0.60,
+    "en_recall@1": 0.66,
     "abstention_recall": 0.65,
 }
 

@@ -130,6 +130,29 @@ def test_an_index_from_before_alignment_codes_still_answers(model_dir, tmp_path)
     reopened.close()
 
 
+def test_an_index_from_before_sentence_token_rows_still_answers(model_dir, tmp_path):
+    question = "Luật An ninh mạng có hiệu lực từ ngày nào?"
+    assistant = Assistant.open(tmp_path / "index")
+    assistant.add([builtin_articles()], progress=False)
+    stats = assistant.stats()
+    assert stats["sentences_with_token_rows"] == stats["sentences"] > 0
+    folder = assistant.store.folder
+    assistant.close()
+    with sqlite3.connect(folder / "index.sqlite") as conn:  # the schema as it was before token rows
+        conn.execute("ALTER TABLE sentences DROP COLUMN tokens_start")
+        conn.execute("ALTER TABLE sentences DROP COLUMN tokens_end")
+    reopened = Assistant.open(folder)
+    assert reopened.stats()["sentences_with_token_rows"] == 0
+    answer = reopened.ask(question)
+    assert "1/1/2019" in " ".join(answer.quotes[0].highlighted_text)
+    note = tmp_path / "note.txt"
+    note.write_text("Hội nghị an ninh mạng\n\nHội nghị diễn ra tại Đà Nẵng ngày 5/5/2023.", encoding="utf-8")
+    reopened.add([note], progress=False)  # new sentences get token rows; the old ones still have none
+    assert 0 < reopened.stats()["sentences_with_token_rows"] < reopened.stats()["sentences"]
+    assert "Đà Nẵng" in reopened.ask("Hội nghị an ninh mạng diễn ra ở đâu?").quotes[0].text
+    reopened.close()
+
+
 def test_the_store_imports_on_its_own():
     done = subprocess.run([sys.executable, "-c", "import store"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
