@@ -146,13 +146,18 @@ def _confidence(result: dict, coverage_weight: float) -> float:
     return result["signals"]["sentence_similarity"] + coverage_weight * result["signals"]["coverage"]
 
 
+def _kind_missing(result: dict) -> bool:
+    """Abstained whatever the confidence: the question asks for a date or number the highlight lacks."""
+    return not result["signals"].get("asked_kind_found", True)
+
+
 def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict[str, dict[str, float]]:
     """Fit, per language, the coverage weight and abstention threshold.
 
     confidence = sentence similarity + weight * coverage. For each weight on a grid, the threshold
     is the highest that abstains on at most `max_answerable_abstain` of the answerable questions
     whose top quote is right; the weight kept is the one that then abstains on the most
-    unanswerable questions."""
+    unanswerable questions (counting those the kind check already abstains on)."""
     out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
     for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
         rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
@@ -164,7 +169,7 @@ def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict
         for weight in np.round(np.arange(0, 1.01, 0.05), 2):
             scores = sorted(_confidence(r, weight) for r in good)
             threshold = scores[int(np.floor(max_answerable_abstain * len(scores)))] - 1e-4
-            recall = sum(_confidence(r, weight) < threshold for r in bad) / max(len(bad), 1)
+            recall = sum(_confidence(r, weight) < threshold or _kind_missing(r) for r in bad) / max(len(bad), 1)
             if best is None or recall > best[0] + 1e-9:
                 best = (recall, float(weight), float(threshold))
         out["coverage_weight"][lang] = best[1]
@@ -189,7 +194,8 @@ def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str,
                 continue
             group = r["signals"]["group"]
             sure = _confidence(r, fitted["coverage_weight"].get(group, 0.0))
-            abstained[group].append((r["answerable"], sure < fitted["abstain_below"].get(group, 0.0)))
+            below = sure < fitted["abstain_below"].get(group, 0.0)
+            abstained[group].append((r["answerable"], below or _kind_missing(r)))
     out = {}
     for group, rows in sorted(abstained.items()):
         unanswerable = [a for answerable, a in rows if not answerable]

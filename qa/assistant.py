@@ -15,7 +15,7 @@ from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa.conversation import Turn, rewrite, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
-from qa.quoting import Quoter, confidence
+from qa.quoting import Quoter, confidence, holds_kind_asked
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
@@ -232,9 +232,10 @@ class Assistant:
         group = calibration_group(question, language)
         sure = confidence(evidence, cal["coverage_weight"].get(group, 0.0))
         threshold = cal["abstain_below"].get(group, cal["abstain_below"]["vi"])
+        kind_found = bool(evidence) and holds_kind_asked(evidence[0], effective, language)
         answer = Answer(
             question=question,
-            abstained=sure < threshold,
+            abstained=sure < threshold or not kind_found,
             language=language,
             effective_query=effective,
             confidence=round(sure, 4),
@@ -244,6 +245,7 @@ class Assistant:
                 "sentence_similarity": round(evidence[0].best.dense, 4),
                 "coverage": round(evidence[0].coverage, 4),
                 "alignment": round(evidence[0].alignment, 4),
+                "asked_kind_found": kind_found,
                 "threshold": threshold,
                 "group": group,
             }

@@ -37,16 +37,49 @@ LEXICAL_IN_SENTENCE = {"vi": 0.35, "en": 0.1}
 KIND_BONUS = 0.1
 SECOND_HIGHLIGHT_MARGIN = 0.01
 
-DATE_PATTERN = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b")
-NUMBER_PATTERN = re.compile(r"\b\d+([.,]\d+)?\b")
-NAME_PATTERN = re.compile(rf"\b[{UPPER}]\w*(\s+[{UPPER}]\w*)+")
-ASKS_DATE = re.compile(
-    r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
-    r"khi nao|ngay nao|nam nao|thang nao|bao gio|when|what date|what year|which year|which day)\b",
+DATE_PATTERN = re.compile(
+    r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b", re.IGNORECASE
+)
+# A count, in digits or words ("hai Thủ tướng"); not "một" (also "a") nor "năm" (also "year").
+NUMBER_PATTERN = re.compile(
+    r"\b\d+([.,]\d+)?\b|\b(hai|ba|bốn|sáu|bảy|tám|chín|mười|hàng chục|hàng trăm|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b",
     re.IGNORECASE,
 )
-ASKS_NUMBER = re.compile(r"\b(bao nhiêu|mấy|bao nhieu|may|how many|how much|what number)\b", re.IGNORECASE)
-ASKS_PERSON = re.compile(r"\b(ai|who|whom|whose)\b", re.IGNORECASE)
+NAME_PATTERN = re.compile(rf"\b[{UPPER}]\w*(\s+[{UPPER}]\w*)+")
+# What kind of fact a question asks for, per question language. English "when" counts only where
+# it opens the question or a clause: "what did she say when closing …?" does not ask for a date.
+ASKS = {
+    "vi": {
+        "date": re.compile(
+            r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
+            r"khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao)\b",
+            re.IGNORECASE,
+        ),
+        "number": re.compile(r"\b(bao nhiêu|mấy|bao nhieu|may)\b", re.IGNORECASE),
+        "person": re.compile(r"\b(ai)\b", re.IGNORECASE),
+    },
+    "en": {
+        "date": re.compile(
+            r"(^|[,;(]\s*)((and|so|but)\s+)?when\b|\b(what date|what year|which year|what day|which day|since when)\b",
+            re.IGNORECASE,
+        ),
+        "number": re.compile(r"\b(how many|how much|what number)\b", re.IGNORECASE),
+        "person": re.compile(r"\b(who|whom|whose)\b", re.IGNORECASE),
+    },
+}
+# What a highlight must hold, at the least, to answer a "when" or "how many" question: wider than the
+# patterns above, which score sentences, so that "Năm 1237", "66 triệu năm trước", "khi hệ thống …"
+# or "nhiều lần" still count. A highlight with none of it is on the topic but cannot answer.
+ANSWERS_KIND = {
+    "date": re.compile(
+        rf"{DATE_PATTERN.pattern}|\d{{3,}}|\d\.\d{{3}}|\b(khi|lúc|năm trước|thế kỷ|thập niên|TCN|BP)\b",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(
+        rf"{NUMBER_PATTERN.pattern}|\b(nhiều|ít|không có|phần lớn|hầu hết|đa số|tất cả|toàn bộ|một số)\b",
+        re.IGNORECASE,
+    ),
+}
 
 
 # Words that carry no content of their own (question words, function words), accent-free.
@@ -128,6 +161,13 @@ class Evidence:
     def best(self) -> ScoredSentence:
         return max(self.sentences, key=lambda s: s.score)
 
+    def highlighted(self) -> list[ScoredSentence]:
+        """The best sentence, and the runner-up when it scores within SECOND_HIGHLIGHT_MARGIN."""
+        ranked = sorted(self.sentences, key=lambda s: -s.score)
+        if len(ranked) > 1 and ranked[0].score - ranked[1].score <= SECOND_HIGHLIGHT_MARGIN:
+            return ranked[:2]
+        return ranked[:1]
+
 
 def _plain_terms(text: str) -> list[str]:
     return [plain_form(t) for t in syllables(text)]
@@ -148,13 +188,11 @@ def content_terms(question: str, language: str) -> list[str]:
     return list(dict.fromkeys(t for t in terms if plain_form(t) not in stop))
 
 
-def kind_asked(question: str) -> str | None:
-    if ASKS_DATE.search(question):
-        return "date"
-    if ASKS_NUMBER.search(question):
-        return "number"
-    if ASKS_PERSON.search(question):
-        return "person"
+def kind_asked(question: str, language: str = "vi") -> str | None:
+    """ "date", "number" or "person" when the question asks for one (in `language`'s words)."""
+    for kind, pattern in ASKS.get(language, ASKS["vi"]).items():
+        if pattern.search(question):
+            return kind
     return None
 
 
@@ -166,6 +204,16 @@ def _has_kind(text: str, kind: str | None) -> bool:
     if kind == "person":
         return bool(NAME_PATTERN.search(text))
     return False
+
+
+def holds_kind_asked(evidence: Evidence, question: str, language: str) -> bool:
+    """False when the question asks for a date or a number and the highlight holds none: a quote
+    about the right topic that cannot answer ("Bao nhiêu người tham dự?" quoting the guest list)."""
+    kind = kind_asked(question, language)
+    if kind not in ANSWERS_KIND:
+        return True
+    text = evidence.passage.text
+    return any(ANSWERS_KIND[kind].search(text[s.start : s.end]) for s in evidence.highlighted())
 
 
 class Quoter:
@@ -205,7 +253,7 @@ class Quoter:
         total = float(weights.sum()) or 1.0
         lexical_weight = LEXICAL_IN_SENTENCE.get(language, LEXICAL_IN_SENTENCE["vi"])
         coverage_weight = COVERAGE_WEIGHT.get(language, COVERAGE_WEIGHT["vi"])
-        kind = kind_asked(question)
+        kind = kind_asked(question, language)
         needed = content_terms(question, language)
         needed_weights = self.idf(needed) if needed else np.zeros(0)
         out = []
@@ -254,10 +302,6 @@ class Quoter:
 
     @staticmethod
     def to_quote(evidence: Evidence) -> Quote:
-        ranked = sorted(evidence.sentences, key=lambda s: -s.score)
-        chosen = [ranked[0]]
-        if len(ranked) > 1 and ranked[0].score - ranked[1].score <= SECOND_HIGHLIGHT_MARGIN:
-            chosen.append(ranked[1])
         p = evidence.passage
         return Quote(
             article_id=p.article_id,
@@ -265,7 +309,7 @@ class Quoter:
             date=p.date,
             url=p.url,
             text=p.text,
-            highlights=sorted((s.start, s.end) for s in chosen),
+            highlights=sorted((s.start, s.end) for s in evidence.highlighted()),
             score=round(float(evidence.score), 4),
             passage_id=p.id,
             position=p.position,

@@ -119,3 +119,14 @@ def test_asking_for_a_position_is_not_penalised_for_missing_words(builtin):
     assert not answer.abstained
     assert answer.signals["coverage"] == 1.0
     assert "Cục trưởng Cục Đối ngoại" in _highlight(answer)
+
+
+def test_asked_for_a_number_the_highlight_lacks_it_abstains(builtin):
+    """The closing speech is about the workshop but holds no count: no answer, though the
+    confidence alone would have answered."""
+    answer = builtin.ask("How many people attended the workshop?")
+    assert answer.confidence >= answer.signals["threshold"]
+    assert answer.abstained and answer.signals["asked_kind_found"] is False
+    counted = builtin.ask("Luật An ninh mạng gồm bao nhiêu chương?")
+    assert not counted.abstained and counted.signals["asked_kind_found"] is True
+    assert "7 chương" in _highlight(counted)

@@ -1,5 +1,6 @@
 import unicodedata
 
+from qa.quoting import kind_asked
 from qa.text import detect_language, search_terms, split_sentences, strip_accents
 
 
@@ -49,3 +50,24 @@ def test_frame_phrases_leave_the_content_terms():
     # a frame phrase is removed only as a whole: "dịch vụ" keeps both syllables
     assert content_terms("Dịch vụ nào được nhắc đến?", "vi") == ["dịch", "vụ"]
     assert content_terms("Hoi thao nham muc dich gi?", "vi") == ["hoi", "thao", "nham"]
+
+
+def test_kind_asked_reads_the_question_language():
+    assert kind_asked("Luật có hiệu lực khi nào?", "vi") == "date"
+    assert kind_asked("Luat co may chuong?", "vi") == "number"
+    assert kind_asked("And when did it take effect?", "en") == "date"
+    # "when" inside a clause, and "may" in English, ask for nothing of the kind
+    assert kind_asked("What did she say when closing the workshop?", "en") is None
+    assert kind_asked("What may the EU share with Vietnam?", "en") is None
+    assert kind_asked("How many chapters does the law have?", "en") == "number"
+
+
+def test_a_highlight_answers_when_or_how_many_only_with_a_time_or_a_quantity():
+    from qa.quoting import ANSWERS_KIND
+
+    for answers_when in ("Năm 1237, quân Mông Cổ …", "66 triệu năm trước", "xảy ra khi hệ thống yếu đi"):
+        assert ANSWERS_KIND["date"].search(answers_when), answers_when
+    # a duration is not a date: "Sau hơn 1 năm có hiệu lực" does not say when a law passed
+    assert not ANSWERS_KIND["date"].search("Sau hơn 1 năm có hiệu lực, Luật An ninh mạng đã góp phần")
+    assert ANSWERS_KIND["number"].search("được tái sinh, thường là nhiều lần")
+    assert not ANSWERS_KIND["number"].search("các đại biểu đã chia sẻ các chuyên đề")
