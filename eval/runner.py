@@ -151,7 +151,13 @@ def _kind_missing(result: dict) -> bool:
     return not result["signals"].get("asked_kind_found", True)
 
 
-def calibrate(results: list[dict], max_answerable_abstain: float = 0.05) -> dict[str, dict[str, float]]:
+# The share of correctly answered questions the fitted threshold may turn away. The target is 5 %
+# on unseen questions; fitted at 5 % on ~80 questions a language, held-out questions abstained far
+# more (cross-validated 7.8 % vi / 30 % en, XQuAD 12.5 % vi), so the fit keeps 2 points in hand.
+ABSTENTION_BUDGET = 0.03
+
+
+def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BUDGET) -> dict[str, dict[str, float]]:
     """Fit, per language, the coverage weight and abstention threshold.
 
     confidence = sentence similarity + weight * coverage. For each weight on a grid, the threshold

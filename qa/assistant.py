@@ -243,6 +243,8 @@ class Assistant:
         if evidence:
             answer.signals = {
                 "sentence_similarity": round(evidence[0].best.dense, 4),
+                "sentence_score": round(float(evidence[0].best.score), 4),
+                "passage_score": round(float(evidence[0].score), 4),
                 "coverage": round(evidence[0].coverage, 4),
                 "alignment": round(evidence[0].alignment, 4),
                 "asked_kind_found": kind_found,
