@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import UPPER, syllables
+from qa.text import UPPER, has_vietnamese_letters, syllables
 
 # Pronouns that point back to someone (or something) said before.
 VI_ANAPHORA = re.compile(
@@ -41,7 +41,7 @@ ASKS = re.compile(
 NAME = re.compile(rf"(?:(?<=\s)|^)([{UPPER}]\w*(?:[ -][{UPPER}]\w*)+)")
 QUESTION_WORDS = frozenset(
     "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who "
-    "whom when where which why how did does do of in on to for".split()
+    "whom when where which why how did does do has have had been be since of in on to for".split()
 )
 
 
@@ -117,14 +117,58 @@ def topic_of(text: str) -> str:
 def swap_subject(previous: str, subject: str) -> str:
     """Ask the previous question of a new subject: "Đại sứ Hà Lan là ai?" + "Trưởng phái đoàn EU"
     -> "Trưởng phái đoàn EU là ai?"; "Who is the Dutch ambassador?" + "the EU head" -> "Who is the EU head?"."""
+    swapped = _swap_name(previous, subject)
+    if swapped:
+        return swapped
     asked = ASKS.search(previous)
     if not asked or not subject:
         return f"{subject} {previous}".strip()
-    if asked.start() == 0 or previous[: asked.start()].strip().lower() in {"and", "so"}:  # English word order
-        frame = " ".join(previous[asked.start() :].split()[:2])
-        return f"{frame} {subject}?"
+    if not has_vietnamese_letters(previous):  # English word order: the frame leads ("Since what year …")
+        frame = previous[asked.start() :].split()[:2]
+        if frame[-1].lower() not in {"is", "are", "was", "were"}:
+            # "What did Vietnam propose?" + "Japan": the subject is the first name after the frame
+            named = re.search(rf"(?<=\s)[{UPPER}][\w–-]*(?:\s+[{UPPER}][\w–-]*)*", previous[asked.end() :])
+            if named:
+                at = asked.end() + named.start()
+                return f"{previous[:at]}{subject}{previous[at + len(named.group(0)) :]}"
+        return f"{previous[: asked.start()]}{' '.join(frame)} {subject}?".strip()
     before = previous[: asked.start()].split()
     return f"{subject} {' '.join(before[-1:])} {previous[asked.start() :]}".replace("  ", " ")
+
+
+# Words that end a Vietnamese name read forward from its head noun ("Hiệp định … EU | được …").
+VI_NAME_ENDS = frozenset("được là có đã sẽ đang do thì bị nào gì ai khi từ vào ở tại bao mấy như của".split())
+EN_NAME_JOINS = frozenset("and of & - –".split())
+
+
+def _swap_name(previous: str, subject: str) -> str | None:
+    """Replace the name in `previous` that shares its head noun with `subject`: English names end
+    with it ("… Cooperation Agreement"), Vietnamese ones start with it ("Hiệp định …")."""
+    words = previous.rstrip(" ?").split()
+    lowered = [w.lower().strip(",.") for w in words]
+    new = subject.split()
+    if new and new[0].lower() == "the":
+        new = new[1:]
+    if not new:
+        return None
+    if not has_vietnamese_letters(previous):
+        head = new[-1].lower()
+        if head not in lowered:
+            return None
+        end = lowered.index(head)
+        start = end
+        while start > 0 and (words[start - 1][:1].isupper() or lowered[start - 1] in EN_NAME_JOINS):
+            start -= 1
+    else:
+        head = [w.lower() for w in new[:2]]
+        starts = [i for i in range(len(words)) if lowered[i : i + len(head)] == head]
+        if not starts:
+            return None
+        start = starts[0]
+        end = start + len(head) - 1
+        while end + 1 < len(words) and lowered[end + 1] not in VI_NAME_ENDS:
+            end += 1
+    return " ".join([*words[:start], *new, *words[end + 1 :]]) + "?"
 
 
 def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> str:
@@ -135,34 +179,74 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     m = WHAT_ABOUT.match(q)
     if m:
         subject = (m.group("vi") or m.group("vi2") or m.group("en") or "").strip()
-        if ASKS.search(subject):
-            # "Còn có hiệu lực từ ngày nào?": a new question about the same subject.
-            return f"{subject} ({topic_of(previous.effective_query)})"
-        return swap_subject(previous.question, subject)
+        # "Còn có hiệu lực từ ngày nào?" is a new question about the same subject; otherwise the
+        # previous question is asked of the new subject, the old one kept as context (its qualifiers,
+        # "Vietnam–EU", often still apply).
+        asked_now = subject if ASKS.search(subject) else swap_subject(previous.question, subject)
+        return f"{asked_now} ({topic_of(previous.effective_query)})"
     asked = previous.question
     topic = f"({topic_of(previous.effective_query)})"
     answer_names = [n for n in names_in(previous_answer) if n not in asked]
+    anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA) if a.search(q)), None)
     reference = NOUN_REFERENCE.search(q)
+    if reference and anaphora and (reference.group("determiner") or "").lower() == "the":
+        reference = None  # "What did she say when closing the workshop?": "she" is the reference
     if reference:
         # "Luật đó" is the law named before, never the person who was.
         if reference.group("vi"):  # Vietnamese names are only partly capitalised: read on from the noun
             noun = reference.group("vi")
-            named = _phrase_from(noun, asked) or _named_with(noun, names_in(asked) + answer_names) or noun
+            named = _phrase_from(noun, asked) or _named_with(noun, names_in(asked) + answer_names)
         else:
             noun = reference.group("en")
-            named = _named_with(noun, names_in(asked) + answer_names) or f"the {noun}"
-        return f"{q[: reference.start()]}{named}{q[reference.end() :]} {topic}"
+            named = _named_with(noun, names_in(asked) + answer_names)
+            noun = f"the {noun}"
+        resolved = f"{q[: reference.start()]}{named or noun}{q[reference.end() :]}"
+        # Named, the thing stands for itself; the previous topic would only pull toward its answer.
+        return resolved if named else f"{resolved} {topic}"
     # After "who …?" a pronoun points at the person in the answer, otherwise at the one in the question.
     if re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
-        people = [n for n in persons_in(previous_answer) if n not in asked]
+        people = _closest_to(asked, [n for n in persons_in(previous_answer) if n not in asked], previous_answer)
         candidates = people + answer_names + names_in(asked)
     else:
         candidates = names_in(asked) + answer_names
-    anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA) if a.search(q)), None)
     if candidates and anaphora is not None:
-        return f"{anaphora.sub(candidates[0], q, count=1)} {topic}"
+        return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
     # "it", "this": too vague to name; the topic of the previous turn carries the reference.
     return f"{q} {topic}"
+
+
+def _closest_to(asked: str, people: list[str], answer: str, window: int = 5) -> list[str]:
+    """`people` ordered by how many words of the question come just before them in the answer:
+    asked for "Thủ tướng Hà Lan", "… và Thủ tướng Hà Lan Mark Rutte" beats "hai Thủ tướng
+    Nguyễn Xuân Phúc", named first."""
+    wanted = {w for w in syllables(asked) if w not in QUESTION_WORDS}
+
+    def overlap(name: str) -> int:
+        before = syllables(answer[: answer.find(name)])[-window:]
+        return sum(w in wanted for w in before + syllables(name))
+
+    def own_name(name: str) -> str:
+        """ "Mark Rutte" from "Hà Lan Mark Rutte": the words the question already said are not his name."""
+        words = name.split()
+        while len(words) > 2 and words[0].lower() in wanted:
+            words = words[1:]
+        return " ".join(words)
+
+    return [own_name(n) for n in sorted(people, key=overlap, reverse=True)]
+
+
+# After "her", words that show it is an object ("met her in Hanoi"), not a possessive ("her position").
+NOT_POSSESSED = frozenset("in on at to for with from about by and or as when after before".split())
+
+
+def _as_pronoun(match: re.Match, name: str) -> str:
+    """`name` in the pronoun's place: "his position" -> "Mark Rutte's position"."""
+    pronoun = match.group(0).lower()
+    after = re.match(r"\s+(\w+)", match.string[match.end() :])
+    possessive = pronoun in {"his", "their"} or (
+        pronoun == "her" and after is not None and after.group(1).lower() not in NOT_POSSESSED
+    )
+    return f"{name}'s" if possessive else name
 
 
 def _named_with(noun: str, names: list[str]) -> str | None:
