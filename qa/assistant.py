@@ -15,7 +15,7 @@ from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa.conversation import Turn, rewrite, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
-from qa.quoting import Quoter, confidence, holds_kind_asked
+from qa.quoting import Quoter, byline_first, confidence, holds_kind_asked
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
@@ -232,6 +232,10 @@ class Assistant:
         group = calibration_group(question, language)
         sure = confidence(evidence, cal["coverage_weight"].get(group, 0.0))
         threshold = cal["abstain_below"].get(group, cal["abstain_below"]["vi"])
+        # confidence and its signals are about the topic (is the article asked about here?); then
+        # a question for the article's author quotes its byline
+        topic = evidence[0] if evidence else None
+        evidence = byline_first(evidence, effective, language)
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], effective, language)
         answer = Answer(
             question=question,
@@ -240,13 +244,13 @@ class Assistant:
             effective_query=effective,
             confidence=round(sure, 4),
         )
-        if evidence:
+        if topic:
             answer.signals = {
-                "sentence_similarity": round(evidence[0].best.dense, 4),
-                "sentence_score": round(float(evidence[0].best.score), 4),
-                "passage_score": round(float(evidence[0].score), 4),
-                "coverage": round(evidence[0].coverage, 4),
-                "alignment": round(evidence[0].alignment, 4),
+                "sentence_similarity": round(topic.best.dense, 4),
+                "sentence_score": round(float(topic.best.score), 4),
+                "passage_score": round(float(topic.score), 4),
+                "coverage": round(topic.coverage, 4),
+                "alignment": round(topic.alignment, 4),
                 "asked_kind_found": kind_found,
                 "threshold": threshold,
                 "group": group,

@@ -9,7 +9,7 @@ contains, plus a small bonus when it holds the kind of fact asked for (a date fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -50,6 +50,12 @@ NAME_PATTERN = re.compile(rf"\b[{UPPER}]\w*(\s+[{UPPER}]\w*)+")
 # it opens the question or a clause: "what did she say when closing …?" does not ask for a date.
 ASKS = {
     "vi": {
+        # who wrote the article itself (its byline), not who wrote a book the article mentions
+        "author": re.compile(
+            r"\b(tác giả|người viết|ai viết|ai đã viết)( của)? (bài viết|bài báo|bản tin|bài này|bài đó|tin này)\b"
+            r"|\b(bài viết|bài báo|bản tin)( này| đó)? do ai viết|\b(bài viết|bài báo|bản tin) (này|đó) của ai",
+            re.IGNORECASE,
+        ),
         "date": re.compile(
             r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
             r"khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao)\b",
@@ -59,6 +65,11 @@ ASKS = {
         "person": re.compile(r"\b(ai)\b", re.IGNORECASE),
     },
     "en": {
+        "author": re.compile(
+            r"\b(who wrote|who authored|author of|written by|who reported)( this| that| the)? "
+            r"(article|report|story|piece|news)\b",
+            re.IGNORECASE,
+        ),
         "date": re.compile(
             r"(^|[,;(]\s*)((and|so|but)\s+)?when\b|\b(what date|what year|which year|what day|which day|since when)\b",
             re.IGNORECASE,
@@ -206,13 +217,41 @@ def _has_kind(text: str, kind: str | None) -> bool:
     return False
 
 
+BYLINE = re.compile(rf"[{UPPER}]\w*(?: [{UPPER}]\w*){{0,3}}")
+
+
+def is_byline(text: str, start: int, end: int) -> bool:
+    """The reporter's name on a line of its own closing the passage ("…trong thời gian tới.\nTiến Dũng")."""
+    own_line = (start == 0 or text[start - 1] == "\n") and not text[end:].strip()
+    return own_line and bool(BYLINE.fullmatch(text[start:end].strip()))
+
+
+def byline_first(evidence: list[Evidence], question: str, language: str) -> list[Evidence]:
+    """Asked who wrote the article, the answer is the byline of the article the best passage is
+    from: that article's passage ending with one goes first (none, and the kind check abstains)."""
+    if not evidence or kind_asked(question, language) != "author":
+        return evidence
+    article = evidence[0].passage.article_id
+    for i, e in enumerate(evidence):
+        bylines = [s for s in e.sentences if is_byline(e.passage.text, s.start, s.end)]
+        if e.passage.article_id == article and bylines:
+            # the byline is what to highlight, whatever its similarity to the question
+            top = max(s.score for s in e.sentences) + 1.0
+            sentences = [replace(s, score=top) if s in bylines else s for s in e.sentences]
+            return [replace(e, sentences=sentences), *evidence[:i], *evidence[i + 1 :]]
+    return evidence
+
+
 def holds_kind_asked(evidence: Evidence, question: str, language: str) -> bool:
-    """False when the question asks for a date or a number and the highlight holds none: a quote
-    about the right topic that cannot answer ("Bao nhiêu người tham dự?" quoting the guest list)."""
+    """False when the question asks for a date, a number or the article's author and the highlight
+    holds none: a quote about the right topic that cannot answer ("Bao nhiêu người tham dự?"
+    quoting the guest list; "who wrote it?" of an article without a byline)."""
     kind = kind_asked(question, language)
+    text = evidence.passage.text
+    if kind == "author":
+        return any(is_byline(text, s.start, s.end) for s in evidence.highlighted())
     if kind not in ANSWERS_KIND:
         return True
-    text = evidence.passage.text
     return any(ANSWERS_KIND[kind].search(text[s.start : s.end]) for s in evidence.highlighted())
 
 

@@ -130,3 +130,17 @@ def test_asked_for_a_number_the_highlight_lacks_it_abstains(builtin):
     counted = builtin.ask("Luật An ninh mạng gồm bao nhiêu chương?")
     assert not counted.abstained and counted.signals["asked_kind_found"] is True
     assert "7 chương" in _highlight(counted)
+
+
+def test_asked_who_wrote_an_article_quotes_its_byline(builtin):
+    """The meeting article closes with its reporter's name on a line of its own; the workshop
+    article names no author, so asking who wrote it gets no answer rather than a random name."""
+    for question in (
+        "Ai là tác giả bài viết về buổi tiếp ngài Gunnar Wiegand?",
+        "Who wrote the report on the meeting with Gunnar Wiegand?",
+    ):
+        answer = builtin.ask(question)
+        assert not answer.abstained, question
+        assert answer.quotes[0].highlighted_text == ["Tiến Dũng"]
+    unsigned = builtin.ask("Ai là tác giả bài viết về hội thảo Luật quốc tế về không gian mạng?")
+    assert unsigned.abstained and unsigned.signals["asked_kind_found"] is False
