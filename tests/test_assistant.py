@@ -144,3 +144,33 @@ def test_asked_who_wrote_an_article_quotes_its_byline(builtin):
         assert answer.quotes[0].highlighted_text == ["Tiến Dũng"]
     unsigned = builtin.ask("Ai là tác giả bài viết về hội thảo Luật quốc tế về không gian mạng?")
     assert unsigned.abstained and unsigned.signals["asked_kind_found"] is False
+
+
+def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
+    """The last passage (a gold-price note and the byline) has nothing to do with the question, so
+    retrieval alone does not rank it; asked for the author, it is ranked anyway."""
+    provinces = ["An Giang", "Đồng Tháp", "Cần Thơ", "Kiên Giang", "Long An", "Tiền Giang", "Sóc Trăng", "Bạc Liêu"]
+    paragraphs = [
+        f"Tại tỉnh {name}, nông dân đã thu hoạch {1000 + 137 * i} héc-ta lúa Đông Xuân, năng suất bình quân "
+        f"đạt {6 + i % 3},{i} tấn mỗi héc-ta, cao hơn vụ trước. Thương lái thu mua lúa tươi tại ruộng với giá "
+        f"{5000 + 50 * i} đồng mỗi ký, nhiều hộ có lãi khá. Ngành nông nghiệp {name} khuyến cáo nông dân xuống "
+        f"giống vụ Hè Thu theo lịch thời vụ để né rầy nâu và hạn mặn."
+        for i, name in enumerate(provinces * 6)
+    ]
+    paragraphs.append(
+        "Giá vàng miếng trong nước sáng nay tăng nhẹ, niêm yết quanh mức 85 triệu đồng mỗi lượng; giá USD tại "
+        "các ngân hàng thương mại đi ngang so với hôm trước. Chuyên gia khuyến nghị nhà đầu tư thận trọng trước "
+        "biến động của thị trường thế giới, đặc biệt khi Cục Dự trữ Liên bang Mỹ chuẩn bị họp bàn chính sách "
+        "lãi suất.\nMinh Anh"
+    )
+    path = tmp_path / "mua-lua.txt"
+    path.write_text("Mùa lúa Đông Xuân ở Đồng bằng sông Cửu Long\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    other = tmp_path / "bong-da.txt"  # a second article, so that rice words are rare words
+    other.write_text("Việt Nam thắng Lào\n\nTối qua, đội tuyển Việt Nam thắng Lào 3-0.", encoding="utf-8")
+    fresh.add([path, other], progress=False)
+    question = "Ai là tác giả bài viết về mùa lúa Đông Xuân ở Đồng bằng sông Cửu Long?"
+    last = fresh.store.article_passage_ids("mua-lua")[-1]
+    assert last not in [h.passage_id for h in fresh.retriever.run(question, "vi", top_k=8)]
+    answer = fresh.ask(question)
+    assert answer.signals["asked_kind_found"] is True
+    assert answer.quotes[0].highlighted_text == ["Minh Anh"]
