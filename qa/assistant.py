@@ -37,10 +37,19 @@ MESSAGES = {
     "vi": {
         "answer": "Theo bài “{title}”{date}:",
         "abstain": "Các bài báo hiện có không chứa thông tin trả lời câu hỏi này.",
+        # the topic is there, the kind of fact asked for is not
+        "abstain_kind": "Các bài báo có nói về điều này nhưng không nêu {what} bạn hỏi.",
+        "date": "thời điểm",
+        "number": "con số",
+        "author": "tên tác giả",
     },
     "en": {
         "answer": "According to “{title}”{date} (quoted in Vietnamese):",
         "abstain": "The articles do not contain an answer to this question.",
+        "abstain_kind": "The articles discuss this but do not give the {what} you asked for.",
+        "date": "date",
+        "number": "number",
+        "author": "author",
     },
 }
 
@@ -268,7 +277,9 @@ class Assistant:
             }
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
-        if answer.abstained:
+        if answer.abstained and sure >= threshold:  # abstained only for lack of the kind of fact asked
+            answer.message = text["abstain_kind"].format(what=text[kind_asked(effective, language)])
+        elif answer.abstained:
             answer.message = text["abstain"]
         else:
             top = answer.quotes[0]

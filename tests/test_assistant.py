@@ -127,6 +127,7 @@ def test_asked_for_a_number_the_highlight_lacks_it_abstains(builtin):
     answer = builtin.ask("How many people attended the workshop?")
     assert answer.confidence >= answer.signals["threshold"]
     assert answer.abstained and answer.signals["asked_kind_found"] is False
+    assert answer.message == "The articles discuss this but do not give the number you asked for."
     counted = builtin.ask("Luật An ninh mạng gồm bao nhiêu chương?")
     assert not counted.abstained and counted.signals["asked_kind_found"] is True
     assert "7 chương" in _highlight(counted)
@@ -144,6 +145,7 @@ def test_asked_who_wrote_an_article_quotes_its_byline(builtin):
         assert answer.quotes[0].highlighted_text == ["Tiến Dũng"]
     unsigned = builtin.ask("Ai là tác giả bài viết về hội thảo Luật quốc tế về không gian mạng?")
     assert unsigned.abstained and unsigned.signals["asked_kind_found"] is False
+    assert unsigned.message == "Các bài báo có nói về điều này nhưng không nêu tên tác giả bạn hỏi."
 
 
 def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
