@@ -169,7 +169,8 @@ def test_feedback_vote_is_recorded(server, page):
     page.locator("#chat button[aria-label='Like']").first.click()
     feedback = Path(server["index"]) / "feedback.jsonl"
     deadline = time.time() + 30
-    while time.time() < deadline and not feedback.exists():
+    # the file exists as soon as the server opens it to append; wait for the line itself
+    while time.time() < deadline and not (feedback.exists() and feedback.read_text(encoding="utf-8").strip()):
         time.sleep(0.3)
     record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
     assert record["vote"] == "up" and record["question"] == "ESIWA là gì?"
