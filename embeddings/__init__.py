@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
-from embeddings.alignment import ALIGNMENT_LAYER, alignment_scores, maxsim, pack, similarity_matrices, unit_rows
+from embeddings.alignment import ALIGNMENT_LAYER, maxsim, pack, similarity_matrices, unit_rows
 from embeddings.build import DOCUMENT_PROMPT, MODEL_NAME, ONNX_DIR, QUERY_PROMPT, build_model, is_built
 from embeddings.onnx_encoder import OnnxEncoder, nfc
 
@@ -34,7 +34,6 @@ __all__ = [
     "Encoder",
     "MODEL_NAME",
     "OnnxEncoder",
-    "alignment_scores",
     "build_model",
     "default_model_dir",
     "encode_document_spans",

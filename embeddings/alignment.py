@@ -47,8 +47,3 @@ def similarity_matrices(question_states: np.ndarray, codes: list[bytes]) -> list
 def maxsim(similarity: np.ndarray) -> float:
     """The mean over question tokens of their best match (0 when either side has no token)."""
     return float(similarity.max(axis=1).mean()) if similarity.size else 0.0
-
-
-def alignment_scores(question_states: np.ndarray, codes: list[bytes]) -> np.ndarray:
-    """Each passage's `maxsim` with the question."""
-    return np.array([maxsim(m) for m in similarity_matrices(question_states, codes)], np.float32)
