@@ -147,7 +147,8 @@ def _confidence(result: dict, coverage_weight: float) -> float:
 
 
 def _kind_missing(result: dict) -> bool:
-    """Abstained whatever the confidence: the question asks for a date or number the highlight lacks."""
+    """Abstained whatever the confidence: the question asks for a date, a number or the author
+    and the highlight lacks it."""
     return not result["signals"].get("asked_kind_found", True)
 
 

@@ -15,8 +15,8 @@ from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa.conversation import Turn, rewrite, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
-from qa.quoting import Quoter, byline_first, confidence, holds_kind_asked, kind_asked
-from qa.retrieval import Hit, Retriever, load_language_shift
+from qa.quoting import Quoter, confidence, holds_kind_asked, kind_asked
+from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
 from store import SCHEMA_VERSION, PassageStore
@@ -230,22 +230,11 @@ class Assistant:
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
-    def _with_article_end(self, hits: list[Hit]) -> list[Hit]:
-        """A byline closes its article: the last passage of the best hit's article is ranked too,
-        however little it has to do with the question."""
-        article = self.store.passages([hits[0].passage_id])[hits[0].passage_id].article_id
-        last = self.store.article_passage_ids(article)[-1]
-        if all(h.passage_id != last for h in hits):
-            hits = [*hits, Hit(last, score=hits[-1].score, dense=0.0, lexical=0.0)]
-        return hits
-
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
         vector, tokens = self.retriever.encode_question(effective, language)
         hits = self.retriever.run(
             effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article
         )
-        if hits and kind_asked(effective, language) == "author":
-            hits = self._with_article_end(hits)
         quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
         evidence = quoter.rank(effective, vector, hits, language, question_tokens=tokens)
         cal = self.calibration
@@ -255,8 +244,10 @@ class Assistant:
         # confidence and its signals are about the topic (is the article asked about here?); then
         # a question for the article's author quotes its byline
         topic = evidence[0] if evidence else None
-        evidence = byline_first(evidence, effective, language)
-        kind_found = bool(evidence) and holds_kind_asked(evidence[0], effective, language)
+        kind = kind_asked(effective, language)
+        if kind == "author":
+            evidence = quoter.byline_first(evidence, effective, vector, language, question_tokens=tokens)
+        kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind)
         answer = Answer(
             question=question,
             abstained=sure < threshold or not kind_found,
@@ -278,7 +269,7 @@ class Assistant:
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
         if answer.abstained and sure >= threshold:  # abstained only for lack of the kind of fact asked
-            answer.message = text["abstain_kind"].format(what=text[kind_asked(effective, language)])
+            answer.message = text["abstain_kind"].format(what=text[kind])
         elif answer.abstained:
             answer.message = text["abstain"]
         else:

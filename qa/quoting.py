@@ -200,7 +200,8 @@ def content_terms(question: str, language: str) -> list[str]:
 
 
 def kind_asked(question: str, language: str = "vi") -> str | None:
-    """ "date", "number" or "person" when the question asks for one (in `language`'s words)."""
+    """ "author" (of the article itself), "date", "number" or "person" when the question asks for
+    one, in `language`'s words."""
     for kind, pattern in ASKS.get(language, ASKS["vi"]).items():
         if pattern.search(question):
             return kind
@@ -226,27 +227,10 @@ def is_byline(text: str, start: int, end: int) -> bool:
     return own_line and bool(BYLINE.fullmatch(text[start:end].strip()))
 
 
-def byline_first(evidence: list[Evidence], question: str, language: str) -> list[Evidence]:
-    """Asked who wrote the article, the answer is the byline of the article the best passage is
-    from: that article's passage ending with one goes first (none, and the kind check abstains)."""
-    if not evidence or kind_asked(question, language) != "author":
-        return evidence
-    article = evidence[0].passage.article_id
-    for i, e in enumerate(evidence):
-        bylines = [s for s in e.sentences if is_byline(e.passage.text, s.start, s.end)]
-        if e.passage.article_id == article and bylines:
-            # the byline is what to highlight, whatever its similarity to the question
-            top = max(s.score for s in e.sentences) + 1.0
-            sentences = [replace(s, score=top) if s in bylines else s for s in e.sentences]
-            return [replace(e, sentences=sentences), *evidence[:i], *evidence[i + 1 :]]
-    return evidence
-
-
-def holds_kind_asked(evidence: Evidence, question: str, language: str) -> bool:
-    """False when the question asks for a date, a number or the article's author and the highlight
-    holds none: a quote about the right topic that cannot answer ("Bao nhiêu người tham dự?"
-    quoting the guest list; "who wrote it?" of an article without a byline)."""
-    kind = kind_asked(question, language)
+def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
+    """False when the question asks (`kind_asked`) for a date, a number or the article's author and
+    the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người
+    tham dự?" quoting the guest list; "who wrote it?" of an article without a byline)."""
     text = evidence.passage.text
     if kind == "author":
         return any(is_byline(text, s.start, s.end) for s in evidence.highlighted())
@@ -327,6 +311,34 @@ class Quoter:
             out.append(Evidence(hit, passage, scored, score, coverage, alignment))
         out.sort(key=lambda e: -e.score)
         return out
+
+    def byline_first(
+        self,
+        evidence: list[Evidence],
+        question: str,
+        vector: np.ndarray,
+        language: str,
+        question_tokens: np.ndarray | None = None,
+    ) -> list[Evidence]:
+        """For a question about who wrote the article: the byline closes the article the best
+        passage is from, so that article's last passage goes first with the byline highlighted,
+        ranked even if retrieval missed it (no byline, and `holds_kind_asked` abstains)."""
+        if not evidence:
+            return evidence
+        last = self.store.article_passage_ids(evidence[0].passage.article_id)[-1]
+        ending = [e for e in evidence if e.passage.id == last] or self.rank(
+            question, vector, [Hit(last, score=0.0, dense=0.0, lexical=0.0)], language, question_tokens
+        )
+        if not ending:
+            return evidence
+        end = ending[0]
+        bylines = [s for s in end.sentences if is_byline(end.passage.text, s.start, s.end)]
+        if not bylines:
+            return evidence
+        # the byline is what to highlight, whatever its similarity to the question
+        top = max(s.score for s in end.sentences) + 1.0
+        sentences = [replace(s, score=top) if s in bylines else s for s in end.sentences]
+        return [replace(end, sentences=sentences), *(e for e in evidence if e is not end)]
 
     def _similarities(self, ids: list[int], question_tokens: np.ndarray | None) -> dict[int, np.ndarray]:
         """Question-token x passage-token cosines for each passage (embeddings/alignment.py); none at
