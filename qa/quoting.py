@@ -52,7 +52,8 @@ ASKS = {
     "vi": {
         # who wrote the article itself (its byline), not who wrote a book the article mentions
         "author": re.compile(
-            r"\b(tác giả|người viết|ai viết|ai đã viết)( của)? (bài viết|bài báo|bản tin|bài này|bài đó|tin này)\b"
+            r"\b(tác giả|người viết|ai viết|ai đã viết)( của)? (bài viết|bài báo|bản tin|tin này|"
+            r"bài(?= về| này| đó| ấy| trên|\s*[?.!]|$))"  # "bài" alone, not "bài thơ" (a poem)
             r"|\b(bài viết|bài báo|bản tin)( này| đó)? do ai viết|\b(bài viết|bài báo|bản tin) (này|đó) của ai",
             re.IGNORECASE,
         ),
@@ -190,6 +191,7 @@ def content_terms(question: str, language: str) -> list[str]:
     Vietnamese: every non-stopword syllable. English: only what can appear verbatim in a
     Vietnamese article — names, acronyms and numbers (the first word aside, which is capitalised
     anyway)."""
+    question = ASKS["en" if language == "en" else "vi"]["author"].sub(" ", question)  # "Ai viết bài", a frame
     if language == "en":
         question = names_and_numbers(question)
     # Typed with diacritics, a word must match exactly ("phạt" is not "phát"); typed without, any accent.

@@ -60,6 +60,9 @@ def test_kind_asked_reads_the_question_language():
     assert kind_asked("What did she say when closing the workshop?", "en") is None
     assert kind_asked("What may the EU share with Vietnam?", "en") is None
     assert kind_asked("How many chapters does the law have?", "en") == "number"
+    # who wrote the article (its byline), in everyday words; a poem's author is any person
+    assert kind_asked("Ai viết bài về buổi tiếp?", "vi") == kind_asked("Ai viết bài này?", "vi") == "author"
+    assert kind_asked("Ai đã viết bài thơ “Cái mặt nạ của Tình trạng vô chính phủ”?", "vi") == "person"
 
 
 def test_a_highlight_answers_when_or_how_many_only_with_a_time_or_a_quantity():
