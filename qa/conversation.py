@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
 
 from qa.text import UPPER, has_vietnamese_letters, syllables
 
@@ -38,11 +41,39 @@ WHAT_ABOUT = re.compile(
 ASKS = re.compile(
     r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b", re.IGNORECASE
 )
-NAME = re.compile(rf"(?:(?<=\s)|^)([{UPPER}]\w*(?:[ -][{UPPER}]\w*)+)")
+_NAME_BODY = rf"[{UPPER}]\w*(?:[ -][{UPPER}]\w*)+"
+NAME = re.compile(rf"(?:(?<=\s)|^)({_NAME_BODY})")
+_HONORIFIC = r"(?:(?i:ông|bà|ngài|mr\.?|mrs\.?|ms\.?|dr\.?)\s+)?"
+# "Who is Elsbeth Akkerman?", "Tô Lâm là ai?": the question is about the person it names.
+WHO_IS = re.compile(
+    rf"^\s*(?i:who\s+(?:is|was)|ai\s+là)\s+{_HONORIFIC}(?P<a>{_NAME_BODY})\s*\??\s*$"
+    rf"|^\s*{_HONORIFIC}(?P<b>{_NAME_BODY})\s+(?i:là\s+ai)\s*\??\s*$"
+)
 QUESTION_WORDS = frozenset(
     "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who "
     "whom when where which why how did does do has have had been be since of in on to for".split()
 )
+
+
+# Greetings and thanks, the whole message: they get a reply, not a search of the articles.
+SMALL_TALK = {
+    ("greeting", "vi"): re.compile(
+        r"^(xin chào|chào|xin chao|chao|alo)( bạn| anh| chị| em| ban| anh| chi)?( nhé| nha| ạ)?$", re.IGNORECASE
+    ),
+    ("greeting", "en"): re.compile(r"^(hello|hi|hey|good (morning|afternoon|evening))( there| you)?$", re.IGNORECASE),
+    ("thanks", "vi"): re.compile(
+        r"^(cảm ơn|cám ơn|cam on|xin cảm ơn)( bạn| nhé| nhiều| nha| ạ| ban| nhieu)*$", re.IGNORECASE
+    ),
+    ("thanks", "en"): re.compile(
+        r"^(thanks|thank you|thank u|thx|many thanks)( so much| a lot| very much)?$", re.IGNORECASE
+    ),
+}
+
+
+def small_talk(text: str) -> tuple[str, str] | None:
+    """(kind, language) when `text` is only a greeting or thanks ("Xin chào!", "thanks a lot")."""
+    bare = re.sub(r"[\s!.,:;?~]+", " ", text).strip()
+    return next((key for key, pattern in SMALL_TALK.items() if pattern.match(bare)), None)
 
 
 @dataclass
@@ -104,9 +135,33 @@ PERSON = re.compile(
 )
 
 
+# First words of Vietnamese organisation names: "Bộ trưởng Bộ Công an" names a ministry, not a person.
+ORGANISATION_HEADS = frozenset(
+    "bộ cục sở ban vụ viện ủy uỷ tổng hội quốc chính đảng liên cơ văn trung ngân tòa tập".split()
+)
+
+
+@cache
+def places() -> frozenset[str]:
+    """Country and region names in Vietnamese and English (CLDR, through Babel), lower-cased."""
+    return frozenset(name.lower() for language in ("vi", "en") for name in Locale(language).territories.values())
+
+
 def persons_in(text: str) -> list[str]:
-    """Names that follow a title or an honorific (Đại tướng Tô Lâm, ngài Gunnar Wiegand): people."""
-    return [m.group(1) for m in PERSON.finditer(text)]
+    """Names that follow a title or an honorific (Đại tướng Tô Lâm, ngài Gunnar Wiegand): people.
+    A country after a title is not one ("Đại sứ Hà Lan"); before a name it is dropped ("Thủ tướng
+    Hà Lan Mark Rutte")."""
+    people = []
+    for m in PERSON.finditer(text):
+        words = m.group(1).split()
+        for size in (3, 2, 1):
+            if len(words) > size and " ".join(words[:size]).lower() in places():
+                words = words[size:]
+                break
+        name = " ".join(words)
+        if len(words) >= 2 and name.lower() not in places() and words[0].lower() not in ORGANISATION_HEADS:
+            people.append(name)
+    return people
 
 
 def topic_of(text: str) -> str:
@@ -123,19 +178,47 @@ def swap_subject(previous: str, subject: str) -> str:
     asked = ASKS.search(previous)
     if not asked or not subject:
         return f"{subject} {previous}".strip()
-    if not has_vietnamese_letters(previous):  # English word order: the frame leads ("Since what year …")
-        frame = previous[asked.start() :].split()[:2]
-        if frame[-1].lower() not in {"is", "are", "was", "were"}:
-            # "What did Vietnam propose?" + "Japan": the subject is the first name after the frame
-            named = re.search(rf"(?<=\s)[{UPPER}][\w–-]*(?:\s+[{UPPER}][\w–-]*)*", previous[asked.end() :])
-            if named:
-                at = asked.end() + named.start()
-                return f"{previous[:at]}{subject}{previous[at + len(named.group(0)) :]}"
+    which = WHICH_SUBJECT.match(previous)
+    if which:  # "Which countries take part in ESIWA?" + "India" -> "India take part in ESIWA?"
+        return f"{subject} {previous[which.end() :]}"
+    english = not has_vietnamese_letters(previous)
+    frame = previous[asked.start() :].split()[:2]
+    leads = english or asked.start() == 0  # the question word opens the question ("Ai đã tiếp …")
+    if leads and frame[-1].lower() not in {"is", "are", "was", "were", "là"}:
+        # "What did Vietnam propose?" + "Japan", "Ai đã tiếp ngài Gunnar Wiegand?" + "Đại sứ Hà Lan":
+        # the subject takes the place of the first name after the question word
+        named = OBJECT_NAME.search(previous, asked.end())
+        if named:
+            end = named.end() if english else _read_on(previous, named.end())
+            return f"{previous[: named.start()]}{subject}{previous[end:]}"
+    if leads:  # the frame leads ("Since what year …", "Ai là …")
         return f"{previous[: asked.start()]}{' '.join(frame)} {subject}?".strip()
     before = previous[: asked.start()].split()
     return f"{subject} {' '.join(before[-1:])} {previous[asked.start() :]}".replace("  ", " ")
 
 
+def _read_on(text: str, end: int, longest: int = 4) -> int:
+    """Where a Vietnamese name that ends its capitals at `end` really ends: "Luật An| ninh mạng| có …"."""
+    for _ in range(longest):
+        word = re.match(r"\s+([\w/-]+)", text[end:])
+        if not word or word.group(1).lower() in VI_NAME_ENDS | QUESTION_WORDS | {"năm", "ngày", "tháng"}:
+            break
+        end += word.end()
+    return end
+
+
+# A name with what belongs to it: "the ESIWA project", "ngài Gunnar Wiegand".
+OBJECT_NAME = re.compile(
+    rf"(?<=\s)(?:(?i:the|ông|bà|ngài)\s+)?[{UPPER}][\w–-]*(?:\s+[{UPPER}][\w–-]*)*(?:\s+(?i:{EN_NOUNS})\b)?"
+)
+_AUXILIARY = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|là)\b"
+# A "which …" phrase that opens the question is its subject ("Những quốc gia nào tham gia …",
+# "Which countries take part …"); a what-about follow-up puts its subject there.
+WHICH_SUBJECT = re.compile(
+    rf"^\s*(?:(?:những|các)\s+)?(?!khi\b)\w+(?:\s+\w+)?\s+nào\s+(?!{_AUXILIARY})"
+    rf"|^\s*(?:which|what)\s+(?!{_AUXILIARY})\w+\s+(?!{_AUXILIARY})(?=\w)",
+    re.IGNORECASE,
+)
 # Words that end a Vietnamese name read forward from its head noun ("Hiệp định … EU | được …").
 VI_NAME_ENDS = frozenset("được là có đã sẽ đang do thì bị nào gì ai khi từ vào ở tại bao mấy như của".split())
 EN_NAME_JOINS = frozenset("and of & - –".split())
@@ -203,8 +286,12 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         resolved = f"{q[: reference.start()]}{named or noun}{q[reference.end() :]}"
         # Named, the thing stands for itself; the previous topic would only pull toward its answer.
         return resolved if named else f"{resolved} {topic}"
-    # After "who …?" a pronoun points at the person in the answer, otherwise at the one in the question.
-    if re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
+    # After "who is X?" a pronoun points at X; after another "who …?" at the person in the answer;
+    # otherwise at the one in the question.
+    named = WHO_IS.match(asked)
+    if named:
+        candidates = [named.group("a") or named.group("b")]
+    elif re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
         people = _closest_to(asked, [n for n in persons_in(previous_answer) if n not in asked], previous_answer)
         candidates = people + answer_names + names_in(asked)
     else:

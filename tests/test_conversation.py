@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.conversation import Turn, is_follow_up, names_in, rewrite, user_questions
+from qa.conversation import Turn, is_follow_up, names_in, persons_in, rewrite, user_questions
 
 
 def turn(question: str) -> Turn:
@@ -126,3 +126,48 @@ def test_english_pronouns_keep_the_sentence_grammatical():
     assert rewrite("Which countries does that project involve?", turn("What is ESIWA?")).startswith(
         "Which countries does the project involve?"
     )
+
+
+def test_what_about_takes_the_place_of_the_which_phrase_that_opens_the_question():
+    """ "Những quốc gia nào" / "Which countries" is the subject asked for: the new subject takes
+    its place (before, "Ấn Độ gia nào tham gia …" and "Which countries take part in India?")."""
+    assert rewrite("Còn Ấn Độ thì sao?", turn("Những quốc gia nào tham gia dự án ESIWA?")).startswith(
+        "Ấn Độ tham gia dự án ESIWA?"
+    )
+    assert rewrite("What about India?", turn("Which countries take part in ESIWA?")).startswith(
+        "India take part in ESIWA?"
+    )
+    # "What period does …": the phrase is the object, the name after the frame is swapped, with its noun
+    assert rewrite("What about the programme?", turn("What period does the ESIWA project cover?")).startswith(
+        "What period does the programme cover?"
+    )
+
+
+def test_what_about_after_a_vietnamese_question_word_that_opens_the_question():
+    assert rewrite("Còn Đại sứ Hà Lan thì sao?", turn("Ai đã tiếp ngài Gunnar Wiegand?")).startswith(
+        "Ai đã tiếp Đại sứ Hà Lan?"
+    )
+    # a Vietnamese name runs on past its capitals, up to the verb
+    assert rewrite("Còn Nghị định 53 thì sao?", turn("Khi nào Luật An ninh mạng có hiệu lực?")).startswith(
+        "Khi nào Nghị định 53 có hiệu lực?"
+    )
+    assert rewrite("Còn Bộ Ngoại giao thì sao?", turn("Ai là Bộ trưởng Bộ Công an?")).startswith("Ai là Bộ Ngoại giao?")
+
+
+def test_after_who_is_a_name_the_pronoun_is_that_person():
+    """The answer also names "Đại sứ Hà Lan": a country after a title, once taken for the person."""
+    answer = "Phát biểu bế mạc hội thảo, bà Elsbeth Akkerman, Đại sứ Hà Lan tại Việt Nam khẳng định"
+    assert rewrite("What did she say?", turn("Who is Elsbeth Akkerman?"), answer).startswith(
+        "What did Elsbeth Akkerman say?"
+    )
+    assert rewrite("Bà ấy phát biểu gì?", turn("Elsbeth Akkerman là ai?"), answer).startswith(
+        "Elsbeth Akkerman phát biểu gì?"
+    )
+
+
+def test_countries_and_ministries_after_a_title_are_not_people():
+    text = (
+        "bà Elsbeth Akkerman, Đại sứ Hà Lan tại Việt Nam; Thủ tướng Hà Lan Mark Rutte; "
+        "Đại tướng Tô Lâm, Bộ trưởng Bộ Công an; the Ambassador Mr. John Smith"
+    )
+    assert persons_in(text) == ["Elsbeth Akkerman", "Mark Rutte", "Tô Lâm", "John Smith"]
