@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
-from qa.conversation import Turn, rewrite, user_questions
+from qa.conversation import Turn, rewrite, small_talk, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
 from qa.quoting import Quoter, confidence, holds_kind_asked, kind_asked
@@ -42,6 +42,9 @@ MESSAGES = {
         "date": "thời điểm",
         "number": "con số",
         "author": "tên tác giả",
+        "greeting": "Xin chào! Hãy hỏi tôi về nội dung các bài báo, bằng tiếng Việt hoặc tiếng Anh: "
+        "tôi trả lời bằng cách trích đúng câu trong bài, kèm nguồn.",
+        "thanks": "Rất vui được giúp bạn. Bạn còn muốn hỏi gì về các bài báo không?",
     },
     "en": {
         "answer": "According to “{title}”{date} (quoted in Vietnamese):",
@@ -50,6 +53,9 @@ MESSAGES = {
         "date": "date",
         "number": "number",
         "author": "author",
+        "greeting": "Hello! Ask me about what the articles say, in Vietnamese or English: "
+        "I answer by quoting the sentence from the article, with its source.",
+        "thanks": "You're welcome. Anything else you would like to know from the articles?",
     },
 }
 
@@ -220,11 +226,17 @@ class Assistant:
             raise BadQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
         if k <= 0:
             raise ValueError("k must be greater than 0")
+        chat = small_talk(question)
+        if chat:  # not a question about the articles: a reply, no search, no abstention figures
+            kind, language = chat
+            reply = MESSAGES[language][kind]
+            return Answer(question, abstained=True, language=language, effective_query=question, message=reply)
         language = detect_language(question)
         with self._lock:
             if self.store.count_passages() == 0:
                 raise EmptyIndex("the index holds no article yet: add some first")
-            previous, previous_answer = self._resolve_history(user_questions(history)[-HISTORY_TURNS:])
+            questions = [q for q in user_questions(history) if not small_talk(q)]
+            previous, previous_answer = self._resolve_history(questions[-HISTORY_TURNS:])
             effective = rewrite(question, previous, previous_answer)
             answer = self._answer(question, effective, language, k, previous.article_id if previous else None)
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
