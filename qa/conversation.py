@@ -296,10 +296,42 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         candidates = people + answer_names + names_in(asked)
     else:
         candidates = names_in(asked) + answer_names
+    if anaphora is not None:
+        pronoun = anaphora.search(q).group(0)
+        candidates = [c for c in candidates if _may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
     if candidates and anaphora is not None:
         return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
     # "it", "this": too vague to name; the topic of the previous turn carries the reference.
     return f"{q} {topic}"
+
+
+FEMALE_MARKS = re.compile(r"\b(?:bà|cô|chị|Mrs\.?|Ms\.?|Madam)\s+$", re.IGNORECASE)
+MALE_MARKS = re.compile(r"\b(?:ông|anh|ngài|Mr\.?|Sir)\s+$", re.IGNORECASE)
+
+
+def gender_of(name: str, text: str) -> str | None:
+    """ "f" or "m" when `text` says: Vietnamese news writes "bà Elsbeth Akkerman", "ông …", and a
+    Vietnamese woman's name carries "Thị"; None when it does not (a title alone: "Đại tướng Tô Lâm")."""
+    if " Thị " in f" {name} ":
+        return "f"
+    for match in re.finditer(re.escape(name), text):
+        before = text[max(0, match.start() - 8) : match.start()]
+        if FEMALE_MARKS.search(before):
+            return "f"
+        if MALE_MARKS.search(before):
+            return "m"
+    return None
+
+
+def _may_be(pronoun: str, gender: str | None) -> bool:
+    """Whether a person of `gender` can be `pronoun`. "she" needs a woman the text marks as one
+    (it always does); "he" anyone not marked a woman; "they", "họ" anyone."""
+    p = pronoun.lower()
+    if p in {"she", "her", "hers"} or p in {"bà ấy", "cô ấy", "chị ấy", "bà ta", "ba ay"}:
+        return gender == "f"
+    if p in {"he", "him", "his"} or p in {"ông ấy", "anh ấy", "ông ta", "anh ta", "ong ay"}:
+        return gender != "f"
+    return True
 
 
 def _closest_to(asked: str, people: list[str], answer: str, window: int = 5) -> list[str]:

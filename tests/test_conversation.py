@@ -171,3 +171,17 @@ def test_countries_and_ministries_after_a_title_are_not_people():
         "Đại tướng Tô Lâm, Bộ trưởng Bộ Công an; the Ambassador Mr. John Smith"
     )
     assert persons_in(text) == ["Elsbeth Akkerman", "Mark Rutte", "Tô Lâm", "John Smith"]
+
+
+def test_a_pronoun_agrees_with_how_the_text_marks_the_person():
+    """The previous answer (wrong, as it happens) names only General Tô Lâm: "she" is not him, so
+    the question keeps its topic instead of a wrong name; "bà Elsbeth Akkerman" and a Vietnamese
+    "Thị" name are women; "he" takes anyone not marked a woman."""
+    wrong_answer = "Chiều 27/4/2022, tại Hà Nội, Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp ngài Gunnar Wiegand"
+    asked = turn("Who is the Dutch ambassador to Vietnam?")
+    assert rewrite("What did she say?", asked, wrong_answer) == "What did she say? (Dutch ambassador Vietnam)"
+    answer = "bà Elsbeth Akkerman, Đại sứ Hà Lan tại Việt Nam"
+    assert rewrite("What did she say?", asked, answer).startswith("What did Elsbeth Akkerman say?")
+    spoke = turn("Ai phát biểu?")
+    assert rewrite("Bà ấy nói gì?", spoke, "Thứ trưởng Nguyễn Thị Thanh Hà phát biểu").startswith("Nguyễn Thị Thanh Hà")
+    assert rewrite("Ông ấy đề nghị gì?", turn("Ai đã tiếp ngài Gunnar Wiegand?"), wrong_answer).startswith("Tô Lâm")
