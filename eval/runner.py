@@ -163,8 +163,12 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
 
     confidence = sentence similarity + weight * coverage. For each weight on a grid, the threshold
     is the highest that abstains on at most `max_answerable_abstain` of the answerable questions
-    whose top quote is right; the weight kept is the one that then abstains on the most
-    unanswerable questions (counting those the kind check already abstains on)."""
+    whose top quote is right, then lowered to midway between the most confident unanswerable
+    question it catches and the next right answer: the same questions are caught, with a margin on
+    both sides rather than none on the answerable one. The weight kept is the one that abstains on
+    the most unanswerable questions (counting those the kind check already abstains on), and among
+    those the one whose confidence best separates right answers from unanswerable questions (AUC):
+    with few questions many weights tie."""
     out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
     for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
         rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
@@ -172,15 +176,26 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
         bad = [r for r in rows if not r["answerable"]]
         if not good:
             continue
+        kind_caught = np.array([_kind_missing(r) for r in bad], bool)
         best = None
         for weight in np.round(np.arange(0, 1.01, 0.05), 2):
-            scores = sorted(_confidence(r, weight) for r in good)
-            threshold = scores[int(np.floor(max_answerable_abstain * len(scores)))] - 1e-4
-            recall = sum(_confidence(r, weight) < threshold or _kind_missing(r) for r in bad) / max(len(bad), 1)
-            if best is None or recall > best[0] + 1e-9:
-                best = (recall, float(weight), float(threshold))
-        out["coverage_weight"][lang] = best[1]
-        out["abstain_below"][lang] = round(best[2], 4)
+            right = np.sort([_confidence(r, weight) for r in good])
+            wrong = np.array([_confidence(r, weight) for r in bad])
+            threshold = right[int(np.floor(max_answerable_abstain * len(right)))] - 1e-4
+            caught = wrong[(wrong < threshold) & ~kind_caught]
+            if len(caught):
+                above = right[right > caught.max()]
+                threshold = min(threshold, (caught.max() + above[0]) / 2) if len(above) else threshold
+            recall = float(np.mean((wrong < threshold) | kind_caught)) if len(bad) else 0.0
+            separation = float(np.mean(right[:, None] > wrong[None, :])) if len(bad) else 0.0
+            if (
+                best is None
+                or round(recall, 9) > round(best[0], 9)
+                or (round(recall, 9) == round(best[0], 9) and separation > best[1] + 1e-9)
+            ):
+                best = (recall, separation, float(weight), float(threshold))
+        out["coverage_weight"][lang] = best[2]
+        out["abstain_below"][lang] = round(best[3], 4)
     return out
 
 

@@ -7,7 +7,7 @@ from conftest import ROOT
 
 from eval.beir import export_beir
 from eval.metrics import contains_answer, retrieval_scores, token_f1
-from eval.runner import load_questions, run_questions
+from eval.runner import calibrate, load_questions, run_questions
 from qa import builtin_articles
 from qa.ingest import read_paths
 
@@ -78,3 +78,21 @@ def test_beir_export(builtin, questions, tmp_path):
     assert len(queries) >= 100 and len(qrels) - 1 == counts["qrels"]
     corpus_ids = {c["_id"] for c in corpus}
     assert all(line.split("\t")[1] in corpus_ids for line in qrels[1:])
+
+
+def _row(similarity: float, answerable: bool, kind_found: bool = True) -> dict:
+    signals = {"group": "vi", "sentence_similarity": similarity, "coverage": 0.0, "asked_kind_found": kind_found}
+    return {"answerable": answerable, "in_top_quote": answerable, "signals": signals}
+
+
+def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
+    """100 right answers from 0.80 to 0.99; unanswerable ones at 0.70, 0.75 and 0.95, the last
+    beyond reach. The 3 % budget allows abstaining below 0.83, but what it catches (0.70, 0.75)
+    is caught as well midway between 0.75 and the first right answer, 0.80, which turns none away."""
+    right = [_row(0.80 + 0.0019 * i, True) for i in range(100)]
+    wrong = [_row(0.70, False), _row(0.75, False), _row(0.95, False), _row(0.99, False, kind_found=False)]
+    fitted = calibrate(right + wrong)
+    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+    # nothing caught by confidence alone (the kind check catches its own): the budget's threshold stays
+    fitted = calibrate(right + [_row(0.95, False), _row(0.99, False, kind_found=False)])
+    assert fitted["abstain_below"]["vi"] == pytest.approx(right[3]["signals"]["sentence_similarity"] - 1e-4)
