@@ -188,14 +188,11 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
                 threshold = min(threshold, (caught.max() + above[0]) / 2) if len(above) else threshold
             recall = float(np.mean((wrong < threshold) | kind_caught)) if len(bad) else 0.0
             separation = float(np.mean(right[:, None] > wrong[None, :])) if len(bad) else 0.0
-            if (
-                best is None
-                or round(recall, 9) > round(best[0], 9)
-                or (round(recall, 9) == round(best[0], 9) and separation > best[1] + 1e-9)
-            ):
-                best = (recall, separation, float(weight), float(threshold))
-        out["coverage_weight"][lang] = best[2]
-        out["abstain_below"][lang] = round(best[3], 4)
+            rank = (round(recall, 9), round(separation, 9))  # rounded: equal shares compare equal
+            if best is None or rank > best[0]:
+                best = (rank, float(weight), float(threshold))
+        out["coverage_weight"][lang] = best[1]
+        out["abstain_below"][lang] = round(best[2], 4)
     return out
 
 

@@ -199,9 +199,10 @@ def swap_subject(previous: str, subject: str) -> str:
 
 def _read_on(text: str, end: int, longest: int = 4) -> int:
     """Where a Vietnamese name that ends its capitals at `end` really ends: "Luật An| ninh mạng| có …"."""
+    stops = VI_NAME_ENDS | QUESTION_WORDS | {"năm", "ngày", "tháng"}
     for _ in range(longest):
         word = re.match(r"\s+([\w/-]+)", text[end:])
-        if not word or word.group(1).lower() in VI_NAME_ENDS | QUESTION_WORDS | {"năm", "ngày", "tháng"}:
+        if not word or word.group(1).lower() in stops:
             break
         end += word.end()
     return end
@@ -299,8 +300,8 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     if anaphora is not None:
         pronoun = anaphora.search(q).group(0)
         candidates = [c for c in candidates if _may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
-    if candidates and anaphora is not None:
-        return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
+        if candidates:
+            return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
     # "it", "this": too vague to name; the topic of the previous turn carries the reference.
     return f"{q} {topic}"
 
@@ -323,13 +324,18 @@ def gender_of(name: str, text: str) -> str | None:
     return None
 
 
+# The gendered pronouns of VI_ANAPHORA and EN_ANAPHORA.
+FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "bà ấy", "cô ấy", "chị ấy", "bà ta", "ba ay"})
+MALE_PRONOUNS = frozenset({"he", "him", "his", "ông ấy", "anh ấy", "ông ta", "anh ta", "ong ay"})
+
+
 def _may_be(pronoun: str, gender: str | None) -> bool:
     """Whether a person of `gender` can be `pronoun`. "she" needs a woman the text marks as one
     (it always does); "he" anyone not marked a woman; "they", "họ" anyone."""
     p = pronoun.lower()
-    if p in {"she", "her", "hers"} or p in {"bà ấy", "cô ấy", "chị ấy", "bà ta", "ba ay"}:
+    if p in FEMALE_PRONOUNS:
         return gender == "f"
-    if p in {"he", "him", "his"} or p in {"ông ấy", "anh ấy", "ông ta", "anh ta", "ong ay"}:
+    if p in MALE_PRONOUNS:
         return gender != "f"
     return True
 
