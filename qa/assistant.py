@@ -15,7 +15,7 @@ from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa.conversation import Turn, rewrite, small_talk, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
-from qa.quoting import Quoter, confidence, holds_kind_asked, kind_asked
+from qa.quoting import Quoter, confidence, holds_kind_asked, kind_asked, summary_topic
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
@@ -42,6 +42,8 @@ MESSAGES = {
         "date": "thời điểm",
         "number": "con số",
         "author": "tên tác giả",
+        "summary": "Phần mở đầu bài “{title}”{date} tóm tắt nội dung chính:",
+        "summary_which": "Bạn muốn tóm tắt bài nào? Đây là phần mở đầu của các bài mới nhất:",
         "greeting": "Xin chào! Hãy hỏi tôi về nội dung các bài báo, bằng tiếng Việt hoặc tiếng Anh: "
         "tôi trả lời bằng cách trích đúng câu trong bài, kèm nguồn.",
         "thanks": "Rất vui được giúp bạn. Bạn còn muốn hỏi gì về các bài báo không?",
@@ -53,6 +55,8 @@ MESSAGES = {
         "date": "date",
         "number": "number",
         "author": "author",
+        "summary": "The opening of “{title}”{date} sums it up (quoted in Vietnamese):",
+        "summary_which": "Which article do you mean? Here is how the newest ones open (quoted in Vietnamese):",
         "greeting": "Hello! Ask me about what the articles say, in Vietnamese or English: "
         "I answer by quoting the sentence from the article, with its source.",
         "thanks": "You're welcome. Anything else you would like to know from the articles?",
@@ -243,6 +247,31 @@ class Assistant:
         return answer
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
+        if kind_asked(effective, language) == "summary":
+            return self._summary(question, effective, language, k, prefer_article)
+        return self._search(question, effective, language, k, prefer_article)
+
+    def _summary(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
+        """A request for a summary quotes an article's lead: of the article it names (searched for
+        like any question, so one the index lacks still abstains), else of the article the
+        conversation is on, else of the newest articles, asking which one was meant."""
+        topic = summary_topic(question, language)
+        if topic:
+            answer = self._search(question, topic, language, k, prefer_article)
+            answer.effective_query = effective
+            if answer.abstained:
+                return answer
+            articles = [answer.quotes[0].article_id]
+        else:
+            answer = Answer(question, abstained=False, language=language, effective_query=effective, confidence=1.0)
+            articles = [prefer_article] if prefer_article else self.store.newest_article_ids(k)
+        answer.quotes = self._quotes(Quoter(self.store, idf=None).leads(articles), k)
+        text, top = MESSAGES[language], answer.quotes[0]
+        which = text["summary_which"] if len(articles) > 1 else text["summary"]
+        answer.message = which.format(title=top.title, date=_date_suffix(top.date))
+        return answer
+
+    def _search(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
         vector, tokens = self.retriever.encode_question(effective, language)
         hits = self.retriever.run(
             effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article

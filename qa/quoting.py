@@ -50,6 +50,14 @@ NAME_PATTERN = re.compile(rf"\b[{UPPER}]\w*(\s+[{UPPER}]\w*)+")
 # it opens the question or a clause: "what did she say when closing …?" does not ask for a date.
 ASKS = {
     "vi": {
+        # the gist of an article: answered by its opening (the lead), not by a sentence like the words
+        "summary": re.compile(
+            r"(?<!bản )\b(tóm tắt|tóm lược|tom tat|ý chính|nội dung chính)\b"  # not "bản tóm tắt", a noun
+            r"|\bnội dung( của)? (bài viết|bài báo|bản tin|bài này|bài đó)"
+            r"|\b(bài viết|bài báo|bản tin|bài|tin)( này| đó| ấy)?(?P<about>\s+về\s+[^,?]{1,80}?)?"
+            r"\s+(nói|đề cập|kể|viết(?= về))( về| tới| đến)? (gì|điều gì|cái gì|chuyện gì|vấn đề gì|những gì)\b",
+            re.IGNORECASE,
+        ),
         # who wrote the article itself (its byline), not who wrote a book the article mentions
         "author": re.compile(
             r"\b(tác giả|người viết|ai viết|ai đã viết)( của)? (bài viết|bài báo|bản tin|tin này|"
@@ -66,6 +74,12 @@ ASKS = {
         "person": re.compile(r"\b(ai)\b", re.IGNORECASE),
     },
     "en": {
+        "summary": re.compile(
+            r"\b(summari[sz]e|sum up|main points|gist)\b|\bsummary of (this|that|the|it)\b|^\s*summary\b"
+            r"|\bwhat(?:'s| is| was) (this|that|the) (article|story|report|piece|news)\b(?P<about>.*)\babout\b"
+            r"|\bwhat does (this|that|the) (article|story|report|piece) (say|cover)\b",
+            re.IGNORECASE,
+        ),
         "author": re.compile(
             r"\b(who wrote|who authored|author of|written by|who reported)( this| that| the)? "
             r"(article|report|story|piece|news)\b",
@@ -109,6 +123,31 @@ STOPWORDS = {
 }
 
 
+# Words of a request for a summary that name no topic ("Tóm tắt giúp tôi bài này", "Please
+# summarise the article"), accent-free.
+SUMMARY_FILLERS = {
+    "vi": frozenset("bai viet bao ban tin giup gium toi minh cho hay lai ngan gon noi dung chinh".split()),
+    "en": frozenset(
+        "article articles story report piece news please me briefly short can could would you give".split()
+    ),
+}
+
+
+def summary_topic(question: str, language: str) -> str:
+    """What a request for a summary is about ("Tóm tắt bài viết về hội thảo" -> "hội thảo"), or ""
+    when it names nothing but the article ("Tóm tắt bài này")."""
+    lang = "en" if language == "en" else "vi"
+    rest = ASKS[lang]["summary"].sub(lambda m: f" {m.group('about') or ''} ", question)
+    ignored = STOPWORDS[lang] | SUMMARY_FILLERS[lang]
+    words = rest.split()
+    # trim the request's own words from both ends: "the article about the 2022 World Cup" -> "2022 World Cup"
+    while words and all(plain_form(w) in ignored for w in syllables(words[0])):
+        words.pop(0)
+    while words and all(plain_form(w) in ignored for w in syllables(words[-1])):
+        words.pop()
+    return " ".join(words).strip(" ,.:;?!")
+
+
 # Phrases that say what kind of fact is asked for, not what it is about: "giữ chức vụ gì" is
 # answered by "Cục trưởng Cục Đối ngoại", which contains none of its words. Matched accent-free
 # as whole syllable sequences, so they never remove a lone syllable such as "dịch" or "vụ".
@@ -126,6 +165,9 @@ FRAME_PHRASES = tuple(
         "duoc nhac den",
         "nhac den",
         "de cap",
+        "ban ve",
+        "noi ve",
+        "xoay quanh",
         "noi dung",
         "thong tin",
         "tac gia",
@@ -202,8 +244,8 @@ def content_terms(question: str, language: str) -> list[str]:
 
 
 def kind_asked(question: str, language: str = "vi") -> str | None:
-    """ "author" (of the article itself), "date", "number" or "person" when the question asks for
-    one, in `language`'s words."""
+    """ "summary" (of an article), "author" (of the article itself), "date", "number" or "person"
+    when the question asks for one, in `language`'s words."""
     for kind, pattern in ASKS.get(language, ASKS["vi"]).items():
         if pattern.search(question):
             return kind
@@ -227,6 +269,32 @@ def is_byline(text: str, start: int, end: int) -> bool:
     """The reporter's name on a line of its own closing the passage ("…trong thời gian tới.\nTiến Dũng")."""
     own_line = (start == 0 or text[start - 1] == "\n") and not text[end:].strip()
     return own_line and bool(BYLINE.fullmatch(text[start:end].strip()))
+
+
+# A sentence of running text ends with a full stop (or ! ? …), maybe inside quotes; a title, a
+# caption or "Lượt xem: 1030" does not.
+SENTENCE_END = re.compile(r"[.!?…][\"”’')]*$")
+LEAD_MIN_WORDS = 8
+
+
+def lead_sentences(passage: StoredPassage, sentences: list) -> list[tuple[int, int]]:
+    """An article's lead, from its first passage: the first sentence of running text that is not the
+    title, and the next one when it continues the same paragraph (news leads run one or two
+    sentences)."""
+    text = passage.text
+
+    def running(s) -> bool:
+        words = text[s.start : s.end].strip()
+        return bool(SENTENCE_END.search(words)) and len(syllables(words)) >= LEAD_MIN_WORDS and words != passage.title
+
+    body = [i for i, s in enumerate(sentences) if running(s)]
+    if not body:
+        return [(s.start, s.end) for s in sentences[:1]]
+    first, after = body[0], body[0] + 1
+    lead = [sentences[first]]
+    if after in body and "\n" not in text[sentences[first].end : sentences[after].start]:
+        lead.append(sentences[after])
+    return [(s.start, s.end) for s in lead]
 
 
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
@@ -341,6 +409,21 @@ class Quoter:
         top = max(s.score for s in end.sentences) + 1.0
         sentences = [replace(s, score=top) if s in bylines else s for s in end.sentences]
         return [replace(end, sentences=sentences), *(e for e in evidence if e is not end)]
+
+    def leads(self, article_ids: list[str]) -> list[Evidence]:
+        """Each article's first passage with its lead highlighted (`lead_sentences`): what a news
+        article is about, by the convention of the genre."""
+        firsts = [ids[0] for ids in (self.store.article_passage_ids(a) for a in article_ids) if ids]
+        passages = self.store.passages(firsts)
+        sentences = self.store.sentences(firsts)
+        out = []
+        for pid in firsts:
+            passage, rows = passages[pid], sentences.get(pid) or []
+            lead = lead_sentences(passage, rows)
+            scored = [ScoredSentence(s.start, s.end, float((s.start, s.end) in lead)) for s in rows]
+            scored = scored or [ScoredSentence(0, len(passage.text), 1.0)]
+            out.append(Evidence(Hit(pid, score=0.0, dense=0.0, lexical=0.0), passage, scored, score=0.0))
+        return out
 
     def _similarities(self, ids: list[int], question_tokens: np.ndarray | None) -> dict[int, np.ndarray]:
         """Question-token x passage-token cosines for each passage (embeddings/alignment.py); none at

@@ -207,6 +207,13 @@ class PassageStore:
         keys = ("id", "title", "date", "url", "source", "passages")
         return [dict(zip(keys, r)) for r in rows]
 
+    def newest_article_ids(self, n: int) -> list[str]:
+        """The `n` most recent articles: by publication date, undated ones last, then newest added."""
+        rows = self._conn.execute(
+            "SELECT id FROM articles ORDER BY date IS NULL, date DESC, added_at DESC, id LIMIT ?", (int(n),)
+        )
+        return [r[0] for r in rows]
+
     def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
         if not ids:
             return {}

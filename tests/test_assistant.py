@@ -167,6 +167,37 @@ def test_asked_who_wrote_an_article_quotes_its_byline(builtin):
         assert unsigned.message == "Các bài báo có nói về điều này nhưng không nêu tên tác giả bạn hỏi."
 
 
+def test_asked_for_a_summary_quotes_the_article_lead(builtin):
+    """A news article's lead says what it is about: asked for a summary, the assistant quotes the
+    first sentences of running text (not the headline, the date line or a caption) of the article
+    named, or of the one the conversation is on; an article the index lacks gets no answer."""
+    workshop_lead = [
+        '"Luật quốc tế về không gian mạng" là tên hội thảo trực tuyến tổ chức hôm nay 27/8 tại Hà Nội.',
+        "Hội thảo do Cục Đối ngoại, Bộ Công an Việt Nam phối hợp với Đại sứ quán Hà Lan và Phái đoàn Liên minh EU "
+        "tại Hà Nội đồng tổ chức nhằm triển khai cam kết hợp tác giữa hai Thủ tướng Nguyễn Xuân Phúc và Thủ tướng "
+        "Hà Lan Mark Rutte về tăng cường hợp tác trong lĩnh vực an ninh mạng.",
+    ]
+    meeting_lead = (
+        "Chiều 27/4/2022, tại Hà Nội, Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp ngài Gunnar Wiegand, "
+        "Tổng Vụ trưởng phụ trách châu Á - Thái Bình Dương, Cơ quan Đối ngoại châu Âu."
+    )
+    for question in (
+        "Tóm tắt bài viết về hội thảo Luật quốc tế về không gian mạng.",
+        "Summarize the article about the workshop on international law in cyberspace.",
+    ):
+        answer = builtin.ask(question)
+        assert not answer.abstained, question
+        assert [q.highlighted_text for q in answer.quotes] == [workshop_lead], question
+    follow_up = builtin.ask("Tóm tắt bài này giúp tôi.", history=["Ai đã tiếp ngài Gunnar Wiegand?"])
+    assert follow_up.quotes[0].highlighted_text == [meeting_lead]
+    assert follow_up.message.startswith("Phần mở đầu bài “Bộ trưởng Tô Lâm tiếp")
+    # no article named, no conversation: the newest articles, dated before undated, and a question back
+    which = builtin.ask("What is this article about?")
+    assert [q.highlighted_text for q in which.quotes] == [[meeting_lead], workshop_lead]
+    assert which.message.startswith("Which article do you mean?")
+    assert builtin.ask("Tóm tắt bài viết về World Cup 2022.").abstained
+
+
 def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
     """The last passage (a gold-price note and the byline) has nothing to do with the question, so
     retrieval alone does not rank it; asked for the author, it is ranked anyway."""

@@ -65,6 +65,31 @@ def test_kind_asked_reads_the_question_language():
     assert kind_asked("Ai đã viết bài thơ “Cái mặt nạ của Tình trạng vô chính phủ”?", "vi") == "person"
 
 
+def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
+    from qa.quoting import summary_topic
+
+    for question, language in (
+        ("Tóm tắt bài này giúp tôi.", "vi"),
+        ("Bài viết nói về điều gì?", "vi"),
+        ("Nội dung bài viết là gì?", "vi"),
+        ("Can you summarise this article?", "en"),
+        ("What is this article about?", "en"),
+    ):
+        assert kind_asked(question, language) == "summary", question
+        assert summary_topic(question, language) == "", question
+    assert summary_topic("Tóm tắt bài viết về hội thảo Luật quốc tế về không gian mạng.", "vi") == (
+        "hội thảo Luật quốc tế về không gian mạng"
+    )
+    assert summary_topic("Bài báo về buổi tiếp ngài Gunnar Wiegand nói về điều gì?", "vi") == (
+        "buổi tiếp ngài Gunnar Wiegand"
+    )
+    assert summary_topic("Summarize the article about the 2022 World Cup.", "en") == "2022 World Cup"
+    # XQuAD questions that only look like one: a paper presented, a report named "Summary"
+    assert kind_asked("Năm 1785, James Hutton đã trình bày bài viết gì cho Hiệp hội Hoàng gia Edinburgh?") is None
+    assert kind_asked("Bản tóm tắt WG I dành cho các Nhà hoạch định chính sách cho biết điều gì?") is None
+    assert kind_asked("What does the WG I Summary for Policymakers report say?", "en") is None
+
+
 def test_a_highlight_answers_when_or_how_many_only_with_a_time_or_a_quantity():
     from qa.quoting import ANSWERS_KIND
 
