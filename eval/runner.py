@@ -152,6 +152,11 @@ def _kind_missing(result: dict) -> bool:
     return not result["signals"].get("asked_kind_found", True)
 
 
+def _described(result: dict) -> bool:
+    """Answered whatever the confidence: "X là ai?" and the highlight says who X is."""
+    return bool(result["signals"].get("person_described", False))
+
+
 # The share of correctly answered questions the fitted threshold may turn away. The target is 5 %
 # on unseen questions; fitted at 5 % on ~80 questions a language, held-out questions abstained far
 # more (cross-validated 7.8 % vi / 30 % en, XQuAD 12.5 % vi), so the fit keeps 2 points in hand.
@@ -172,8 +177,10 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
     out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
     for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
         rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
-        good = [r for r in rows if r["answerable"] and r["in_top_quote"]]
-        bad = [r for r in rows if not r["answerable"]]
+        # questions answered whatever the threshold (the highlight describes the person asked
+        # about) neither set it nor can be caught by it
+        good = [r for r in rows if r["answerable"] and r["in_top_quote"] and not _described(r)]
+        bad = [r for r in rows if not r["answerable"] and not _described(r)]
         if not good:
             continue
         kind_caught = np.array([_kind_missing(r) for r in bad], bool)
@@ -213,7 +220,7 @@ def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str,
                 continue
             group = r["signals"]["group"]
             sure = _confidence(r, fitted["coverage_weight"].get(group, 0.0))
-            below = sure < fitted["abstain_below"].get(group, 0.0)
+            below = sure < fitted["abstain_below"].get(group, 0.0) and not _described(r)
             abstained[group].append((r["answerable"], below or _kind_missing(r)))
     out = {}
     for group, rows in sorted(abstained.items()):

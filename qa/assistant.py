@@ -15,7 +15,15 @@ from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa.conversation import Turn, rewrite, small_talk, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
-from qa.quoting import Quoter, confidence, holds_kind_asked, kind_asked, summary_topic
+from qa.quoting import (
+    Quoter,
+    confidence,
+    describes,
+    holds_kind_asked,
+    kind_asked,
+    person_asked_about,
+    summary_topic,
+)
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
 from qa.types import Answer, IngestReport, Quote
@@ -289,9 +297,15 @@ class Assistant:
         if kind == "author":
             evidence = quoter.byline_first(evidence, effective, vector, language, question_tokens=tokens)
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind)
+        # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however
+        # loosely the rest of the sentence matches the question
+        person = person_asked_about(effective)
+        described = bool(evidence and person) and any(
+            describes(evidence[0].passage.text[s.start : s.end], person) for s in evidence[0].highlighted()
+        )
         answer = Answer(
             question=question,
-            abstained=sure < threshold or not kind_found,
+            abstained=(sure < threshold and not described) or not kind_found,
             language=language,
             effective_query=effective,
             confidence=round(sure, 4),
@@ -304,6 +318,7 @@ class Assistant:
                 "coverage": round(topic.coverage, 4),
                 "alignment": round(topic.alignment, 4),
                 "asked_kind_found": kind_found,
+                "person_described": described,
                 "threshold": threshold,
                 "group": group,
             }

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embeddings import maxsim, similarity_matrices
+from qa.conversation import WHO_IS
 from qa.retrieval import Hit
-from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, syllables
+from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, strip_accents, syllables
 from qa.types import Quote
 from store import PassageStore, StoredPassage
 
@@ -35,6 +36,9 @@ ALIGNMENT_WEIGHT = {"vi": 0.0, "en": 6.0}
 SENTENCE_ALIGNMENT_WEIGHT = {"vi": 2.0, "en": 2.0}
 LEXICAL_IN_SENTENCE = {"vi": 0.35, "en": 0.1}
 KIND_BONUS = 0.1
+# A sentence that says who the person asked about is ("Đại tướng Tô Lâm, Bộ trưởng Bộ Công an")
+# beats one that only names them ("Bộ trưởng Tô Lâm nhấn mạnh").
+DESCRIBED_BONUS = 0.2
 SECOND_HIGHLIGHT_MARGIN = 0.01
 
 DATE_PATTERN = re.compile(
@@ -297,6 +301,20 @@ def lead_sentences(passage: StoredPassage, sentences: list) -> list[tuple[int, i
     return [(s.start, s.end) for s in lead]
 
 
+def person_asked_about(question: str) -> str | None:
+    """X in "X là ai?" / "Who is X?" (a capitalised name), else None."""
+    match = WHO_IS.match(question)
+    return (match.group("a") or match.group("b")) if match else None
+
+
+def describes(text: str, name: str) -> bool:
+    """`text` says who `name` is the way news does, by an apposition right after the name:
+    "Tô Lâm, Bộ trưởng Bộ Công an", "Nguyễn Thanh Sơn - Cục trưởng" (compared accent-free, so
+    "Who is To Lam?" finds it too)."""
+    pattern = rf"(?<!\w)(?i:{re.escape(strip_accents(name))})\s*[,\-–]\s*[A-Z]"
+    return bool(re.search(pattern, strip_accents(text)))
+
+
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
     """False when the question asks (`kind_asked`) for a date, a number or the article's author and
     the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người
@@ -347,6 +365,7 @@ class Quoter:
         lexical_weight = LEXICAL_IN_SENTENCE.get(language, LEXICAL_IN_SENTENCE["vi"])
         coverage_weight = COVERAGE_WEIGHT.get(language, COVERAGE_WEIGHT["vi"])
         kind = kind_asked(question, language)
+        person = person_asked_about(question)
         needed = content_terms(question, language)
         needed_weights = self.idf(needed) if needed else np.zeros(0)
         out = []
@@ -366,6 +385,8 @@ class Quoter:
                     score += sentence_alignment_weight * maxsim(similarity[:, sent.tokens[0] : sent.tokens[1]])
                 if kind and _has_kind(text, kind):
                     score += KIND_BONUS
+                if person and describes(text, person):
+                    score += DESCRIBED_BONUS
                 scored.append(ScoredSentence(sent.start, sent.end, score, dense))
             if not scored:
                 scored = [ScoredSentence(0, len(passage.text), hit.dense, hit.dense)]

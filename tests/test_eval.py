@@ -80,8 +80,14 @@ def test_beir_export(builtin, questions, tmp_path):
     assert all(line.split("\t")[1] in corpus_ids for line in qrels[1:])
 
 
-def _row(similarity: float, answerable: bool, kind_found: bool = True) -> dict:
-    signals = {"group": "vi", "sentence_similarity": similarity, "coverage": 0.0, "asked_kind_found": kind_found}
+def _row(similarity: float, answerable: bool, kind_found: bool = True, described: bool = False) -> dict:
+    signals = {
+        "group": "vi",
+        "sentence_similarity": similarity,
+        "coverage": 0.0,
+        "asked_kind_found": kind_found,
+        "person_described": described,
+    }
     return {"answerable": answerable, "in_top_quote": answerable, "signals": signals}
 
 
@@ -96,3 +102,7 @@ def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
     # nothing caught by confidence alone (the kind check catches its own): the budget's threshold stays
     fitted = calibrate(right + [_row(0.95, False), _row(0.99, False, kind_found=False)])
     assert fitted["abstain_below"]["vi"] == pytest.approx(right[3]["signals"]["sentence_similarity"] - 1e-4)
+    # a "who is X?" answered by an apposition is answered whatever its confidence: it does not set
+    # the threshold, even far below every other right answer
+    fitted = calibrate(right + wrong + [_row(0.40, True, described=True)])
+    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)

@@ -90,6 +90,18 @@ def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
     assert kind_asked("What does the WG I Summary for Policymakers report say?", "en") is None
 
 
+def test_an_apposition_says_who_a_person_is():
+    from qa.quoting import describes, person_asked_about
+
+    assert person_asked_about("Tô Lâm là ai?") == "Tô Lâm"
+    assert person_asked_about("Who is Pier Giorgio Aliberti?") == "Pier Giorgio Aliberti"
+    assert person_asked_about("Ai là Bộ trưởng Bộ Ngoại giao Việt Nam?") is None  # an office, not a name
+    assert describes("Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp", "To Lam")
+    assert describes("Thiếu tướng Nguyễn Thanh Sơn - Cục trưởng Cục Đối ngoại", "Nguyễn Thanh Sơn")
+    assert not describes("Phát biểu tại buổi tiếp, Bộ trưởng Tô Lâm nhấn mạnh, thời gian qua", "Tô Lâm")
+    assert not describes("ông Tô Lâmson, Bộ trưởng", "Tô Lâm")
+
+
 def test_a_highlight_answers_when_or_how_many_only_with_a_time_or_a_quantity():
     from qa.quoting import ANSWERS_KIND
 
