@@ -14,13 +14,14 @@ from qa.ingest import read_paths
 # Floors set a little under the figures measured when they were set (README, "Quality"): a drop
 # below one means a change made answers worse.
 FLOORS = {
-    "answer_in_top_quote": 0.82,
-    "vi_answer_in_top_quote": 0.94,
+    "answer_in_top_quote": 0.84,
+    "vi_answer_in_top_quote": 0.95,
+    "vi_answer_in_highlight": 0.94,
     "vi_recall@1": 0.95,
-    "en_recall@1": 0.70,
-    "abstention_recall": 0.74,
+    "en_recall@1": 0.72,
+    "abstention_recall": 0.76,
 }
-CEILINGS = {"answerable_abstained": 0.04}
+CEILINGS = {"answerable_abstained": 0.03}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_question_set_is_complete_and_verbatim(questions):
     assert {q["lang"] for q in questions} == {"vi", "en"}
     assert sum(not q["answerable"] for q in questions) >= 15
     assert sum(bool(q["history"]) for q in questions) >= 10
-    assert {q["type"] for q in questions} >= {"date", "number", "person", "organisation", "list", "why/how", "yes/no"}
+    assert {q["type"] for q in questions} >= {"date", "number", "person", "organisation", "list", "why/how", "yes/no", "summary"}
     by_id = {q["id"]: q for q in questions}
     for q in questions:
         assert q["paired_id"] in by_id, q["id"]
@@ -62,6 +63,7 @@ def test_quality_stays_above_the_floors(builtin, questions):
     )
     assert overall["answer_in_top_quote"] >= FLOORS["answer_in_top_quote"], overall
     assert vi["answer_in_top_quote"] >= FLOORS["vi_answer_in_top_quote"], vi
+    assert vi["answer_in_highlight"] >= FLOORS["vi_answer_in_highlight"], vi
     assert vi["recall@1"] >= FLOORS["vi_recall@1"], vi
     assert en["recall@1"] >= FLOORS["en_recall@1"], en
     assert overall["abstention_recall"] >= FLOORS["abstention_recall"], overall
