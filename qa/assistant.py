@@ -269,11 +269,12 @@ class Assistant:
             answer.effective_query = effective
             if answer.abstained:
                 return answer
-            articles = [answer.quotes[0].article_id]
+            articles, score = [answer.quotes[0].article_id], answer.quotes[0].score
         else:
             answer = Answer(question, abstained=False, language=language, effective_query=effective, confidence=1.0)
             articles = [prefer_article] if prefer_article else self.store.newest_article_ids(k)
-        answer.quotes = self._quotes(Quoter(self.store, idf=None).leads(articles), k)
+            score = 1.0
+        answer.quotes = self._quotes(Quoter(self.store, idf=None).leads(articles, score), k)
         text, top = MESSAGES[language], answer.quotes[0]
         which = text["summary_which"] if len(articles) > 1 else text["summary"]
         answer.message = which.format(title=top.title, date=_date_suffix(top.date))

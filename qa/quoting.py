@@ -55,11 +55,14 @@ NAME_PATTERN = re.compile(rf"\b[{UPPER}]\w*(\s+[{UPPER}]\w*)+")
 ASKS = {
     "vi": {
         # the gist of an article: answered by its opening (the lead), not by a sentence like the words
+        # (each phrase also typed without diacritics)
         "summary": re.compile(
-            r"(?<!bản )\b(tóm tắt|tóm lược|tom tat|ý chính|nội dung chính)\b"  # not "bản tóm tắt", a noun
-            r"|\bnội dung( của)? (bài viết|bài báo|bản tin|bài này|bài đó)"
-            r"|\b(bài viết|bài báo|bản tin|bài|tin)( này| đó| ấy)?(?P<about>\s+về\s+[^,?]{1,80}?)?"
-            r"\s+(nói|đề cập|kể|viết(?= về))( về| tới| đến)? (gì|điều gì|cái gì|chuyện gì|vấn đề gì|những gì)\b",
+            r"(?<!bản )(?<!ban )\b(tóm tắt|tom tat|tóm lược|tom luoc|ý chính|y chinh|nội dung chính|noi dung chinh)\b"
+            r"|\b(nội dung|noi dung)( của| cua)? (bài viết|bai viet|bài báo|bai bao|bản tin|ban tin|bài này|bai nay)"
+            r"|\b(bài viết|bai viet|bài báo|bai bao|bản tin|ban tin|bài|bai|tin)( này| nay| đó| ấy)?"
+            r"(?P<about>\s+(về|ve)\s+[^,?]{1,80}?)?\s+(nói|noi|đề cập|de cap|kể|viết(?= về)|viet(?= ve))"
+            r"( về| ve| tới| đến| den)? "
+            r"(gì|gi|điều gì|dieu gi|cái gì|chuyện gì|vấn đề gì|van de gi|những gì|nhung gi)\b",
             re.IGNORECASE,
         ),
         # who wrote the article itself (its byline), not who wrote a book the article mentions
@@ -431,9 +434,9 @@ class Quoter:
         sentences = [replace(s, score=top) if s in bylines else s for s in end.sentences]
         return [replace(end, sentences=sentences), *(e for e in evidence if e is not end)]
 
-    def leads(self, article_ids: list[str]) -> list[Evidence]:
+    def leads(self, article_ids: list[str], score: float = 1.0) -> list[Evidence]:
         """Each article's first passage with its lead highlighted (`lead_sentences`): what a news
-        article is about, by the convention of the genre."""
+        article is about, by the convention of the genre. `score` is what they are ranked by."""
         firsts = [ids[0] for ids in (self.store.article_passage_ids(a) for a in article_ids) if ids]
         passages = self.store.passages(firsts)
         sentences = self.store.sentences(firsts)
@@ -443,7 +446,7 @@ class Quoter:
             lead = lead_sentences(passage, rows)
             scored = [ScoredSentence(s.start, s.end, float((s.start, s.end) in lead)) for s in rows]
             scored = scored or [ScoredSentence(0, len(passage.text), 1.0)]
-            out.append(Evidence(Hit(pid, score=0.0, dense=0.0, lexical=0.0), passage, scored, score=0.0))
+            out.append(Evidence(Hit(pid, score=score, dense=0.0, lexical=0.0), passage, scored, score=score))
         return out
 
     def _similarities(self, ids: list[int], question_tokens: np.ndarray | None) -> dict[int, np.ndarray]:

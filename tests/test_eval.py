@@ -36,7 +36,8 @@ def test_question_set_is_complete_and_verbatim(questions):
     assert {q["lang"] for q in questions} == {"vi", "en"}
     assert sum(not q["answerable"] for q in questions) >= 15
     assert sum(bool(q["history"]) for q in questions) >= 10
-    assert {q["type"] for q in questions} >= {"date", "number", "person", "organisation", "list", "why/how", "yes/no", "summary"}
+    kinds = {"date", "number", "person", "organisation", "list", "why/how", "yes/no", "summary"}
+    assert {q["type"] for q in questions} >= kinds
     by_id = {q["id"]: q for q in questions}
     for q in questions:
         assert q["paired_id"] in by_id, q["id"]

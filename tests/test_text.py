@@ -70,6 +70,7 @@ def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
 
     for question, language in (
         ("Tóm tắt bài này giúp tôi.", "vi"),
+        ("tom tat bai nay", "vi"),  # typed without diacritics
         ("Bài viết nói về điều gì?", "vi"),
         ("Nội dung bài viết là gì?", "vi"),
         ("Can you summarise this article?", "en"),
