@@ -275,7 +275,11 @@ class Assistant:
             articles = [prefer_article] if prefer_article else self.store.newest_article_ids(k)
             score = 1.0
         answer.quotes = self._quotes(Quoter(self.store, idf=None).leads(articles, score), k)
-        text, top = MESSAGES[language], answer.quotes[0]
+        text = MESSAGES[language]
+        if not answer.quotes:  # articles without a passage: nothing to quote
+            answer.abstained, answer.message = True, text["abstain"]
+            return answer
+        top = answer.quotes[0]
         which = text["summary_which"] if len(articles) > 1 else text["summary"]
         answer.message = which.format(title=top.title, date=_date_suffix(top.date))
         return answer
