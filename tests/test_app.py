@@ -86,6 +86,12 @@ def test_api_answers_vietnamese_english_and_follow_ups(client):
     )
     assert "ESIWA" in follow["effective_query"] and "2020-2024" in follow["quotes"][0]["text"]
 
+    summary = client.predict(question="Tóm tắt bài này", history=["ESIWA là gì?"], k=3, api_name="/chat")
+    lead = summary["quotes"][0]
+    start, end = lead["highlights"][0]
+    assert summary["message"].startswith("Phần mở đầu bài") and len(summary["quotes"]) == 1
+    assert lead["text"][start:end].startswith("Chiều 27/4/2022, tại Hà Nội, Đại tướng Tô Lâm")
+
 
 def test_api_reports_bad_questions_as_errors(client):
     from gradio_client.exceptions import AppError
