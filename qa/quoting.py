@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from embeddings import maxsim, similarity_matrices
-from qa.conversation import WHO_IS
+from qa.conversation import NAME_BODY, WHO_IS
 from qa.retrieval import Hit
 from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, strip_accents, syllables
 from qa.types import Quote
@@ -304,18 +304,32 @@ def lead_sentences(passage: StoredPassage, sentences: list) -> list[tuple[int, i
     return [(s.start, s.end) for s in lead]
 
 
+# "Gunnar Wiegand giữ chức vụ gì?", "What is Gunnar Wiegand's position?": who someone is, by office.
+POSITION_OF = re.compile(
+    rf"(?P<a>{NAME_BODY})\s+(?i:giữ|giu|đảm nhiệm|dam nhiem)\s+(?i:chức vụ|chuc vu|chức danh|chuc danh|cương vị)"
+    rf"|(?i:what\s+is|what's)\s+(?P<b>{NAME_BODY})'s\s+(?i:position|title|job|role|office)"
+    rf"|(?i:what\s+(?:position|title|office|post)\s+does)\s+(?P<c>{NAME_BODY})\s+(?i:hold)"
+)
+
+
 def person_asked_about(question: str) -> str | None:
-    """X in "X là ai?" / "Who is X?" (a capitalised name), else None."""
-    match = WHO_IS.match(question)
-    return (match.group("a") or match.group("b")) if match else None
+    """X in "X là ai?", "Who is X?", "X giữ chức vụ gì?", "What is X's position?" (a capitalised
+    name), else None."""
+    match = WHO_IS.match(question) or POSITION_OF.search(question)
+    return next((name for name in match.groups() if name), None) if match else None
 
 
 def describes(text: str, name: str) -> bool:
     """`text` says who `name` is the way news does, by an apposition right after the name:
     "Tô Lâm, Bộ trưởng Bộ Công an", "Nguyễn Thanh Sơn - Cục trưởng" (compared accent-free, so
-    "Who is To Lam?" finds it too)."""
-    pattern = rf"(?<!\w)(?i:{re.escape(strip_accents(name))})\s*[,\-–]\s*[A-Z]"
-    return bool(re.search(pattern, strip_accents(text)))
+    "Who is To Lam?" finds it too; "Major General Nguyen Thanh Son" is tried without its leading
+    words, down to two)."""
+    words, plain = strip_accents(name).split(), strip_accents(text)
+    for start in range(max(1, len(words) - 1)):
+        pattern = rf"(?<!\w)(?i:{re.escape(' '.join(words[start:]))})\s*[,\-–]\s*[A-Z]"
+        if re.search(pattern, plain):
+            return True
+    return False
 
 
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:

@@ -97,6 +97,11 @@ def test_an_apposition_says_who_a_person_is():
     assert person_asked_about("Tô Lâm là ai?") == "Tô Lâm"
     assert person_asked_about("Who is Pier Giorgio Aliberti?") == "Pier Giorgio Aliberti"
     assert person_asked_about("Ai là Bộ trưởng Bộ Ngoại giao Việt Nam?") is None  # an office, not a name
+    # asked by office: the name after its title, typed without diacritics too
+    assert person_asked_about("Thiếu tướng Nguyễn Thanh Sơn giữ chức vụ gì?") == "Nguyễn Thanh Sơn"
+    assert person_asked_about("Gunnar Wiegand giu chuc vu gi?") == "Gunnar Wiegand"
+    assert person_asked_about("What is Pier Giorgio Aliberti's position?") == "Pier Giorgio Aliberti"
+    assert describes("có Thiếu tướng Nguyễn Thanh Sơn, Cục trưởng", "Major General Nguyen Thanh Son")
     assert describes("Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp", "To Lam")
     assert describes("Thiếu tướng Nguyễn Thanh Sơn - Cục trưởng Cục Đối ngoại", "Nguyễn Thanh Sơn")
     assert not describes("Phát biểu tại buổi tiếp, Bộ trưởng Tô Lâm nhấn mạnh, thời gian qua", "Tô Lâm")
