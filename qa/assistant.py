@@ -16,13 +16,14 @@ from qa.conversation import Turn, rewrite, small_talk, user_questions
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
 from qa.quoting import (
+    ABOUT_ARTICLE,
     Quoter,
+    article_topic,
     confidence,
     describes,
     holds_kind_asked,
     kind_asked,
     person_asked_about,
-    summary_topic,
 )
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
@@ -50,8 +51,11 @@ MESSAGES = {
         "date": "thời điểm",
         "number": "con số",
         "author": "tên tác giả",
-        "summary": "Phần mở đầu bài “{title}”{date} tóm tắt nội dung chính:",
+        "summary_answer": "Phần mở đầu bài “{title}”{date} tóm tắt nội dung chính:",
         "summary_which": "Bạn muốn tóm tắt bài nào? Đây là phần mở đầu của các bài mới nhất:",
+        "published": "ngày đăng bài",
+        "published_answer": "Bài “{title}” được đăng ngày {day}:",
+        "published_which": "Bạn hỏi bài nào? Đây là các bài mới nhất, kèm ngày đăng:",
         "greeting": "Xin chào! Hãy hỏi tôi về nội dung các bài báo, bằng tiếng Việt hoặc tiếng Anh: "
         "tôi trả lời bằng cách trích đúng câu trong bài, kèm nguồn.",
         "thanks": "Rất vui được giúp bạn. Bạn còn muốn hỏi gì về các bài báo không?",
@@ -63,8 +67,11 @@ MESSAGES = {
         "date": "date",
         "number": "number",
         "author": "author",
-        "summary": "The opening of “{title}”{date} sums it up (quoted in Vietnamese):",
+        "summary_answer": "The opening of “{title}”{date} sums it up (quoted in Vietnamese):",
         "summary_which": "Which article do you mean? Here is how the newest ones open (quoted in Vietnamese):",
+        "published": "publication date",
+        "published_answer": "“{title}” was published on {day} (quoted in Vietnamese):",
+        "published_which": "Which article do you mean? Here are the newest, with their dates (quoted in Vietnamese):",
         "greeting": "Hello! Ask me about what the articles say, in Vietnamese or English: "
         "I answer by quoting the sentence from the article, with its source.",
         "thanks": "You're welcome. Anything else you would like to know from the articles?",
@@ -116,11 +123,16 @@ def load_calibration() -> dict[str, dict[str, float]]:
         return json.loads(json.dumps(DEFAULT_CALIBRATION))
 
 
-def _date_suffix(date: str | None) -> str:
+def _day(date: str | None) -> str:
+    """ "2022-04-27" -> "27/4/2022", as Vietnamese (and our English frame) write dates."""
     if not date:
         return ""
     y, m, d = date.split("-")
-    return f", {int(d)}/{int(m)}/{y}"
+    return f"{int(d)}/{int(m)}/{y}"
+
+
+def _date_suffix(date: str | None) -> str:
+    return f", {_day(date)}" if date else ""
 
 
 class Assistant:
@@ -255,15 +267,20 @@ class Assistant:
         return answer
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
-        if kind_asked(effective, language) == "summary":
-            return self._summary(question, effective, language, k, prefer_article)
+        kind = kind_asked(effective, language)
+        if kind in ABOUT_ARTICLE:
+            return self._about_article(kind, question, effective, language, k, prefer_article)
         return self._search(question, effective, language, k, prefer_article)
 
-    def _summary(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
-        """A request for a summary quotes an article's lead: of the article it names (searched for
-        like any question, so one the index lacks still abstains), else of the article the
-        conversation is on, else of the newest articles, asking which one was meant."""
-        topic = summary_topic(question, language)
+    def _about_article(
+        self, kind: str, question: str, effective: str, language: str, k: int, prefer_article: str | None
+    ) -> Answer:
+        """A question about an article itself — its gist ("summary") or its date ("published", said
+        in the frame: ingest takes the date line out of the text) — quotes the article's opening:
+        of the article it names (searched for like any question, so one the index lacks still
+        abstains), else of the article the conversation is on, else of the newest articles,
+        asking which one was meant."""
+        topic = article_topic(question, language, kind)
         if topic:
             answer = self._search(question, topic, language, k, prefer_article)
             answer.effective_query = effective
@@ -280,8 +297,13 @@ class Assistant:
             answer.abstained, answer.message = True, text["abstain"]
             return answer
         top = answer.quotes[0]
-        which = text["summary_which"] if len(articles) > 1 else text["summary"]
-        answer.message = which.format(title=top.title, date=_date_suffix(top.date))
+        if kind == "published" and len(articles) == 1 and not top.date:  # the article is there, its date is not
+            answer.abstained = True
+            answer.signals["asked_kind_found"] = False
+            answer.message = text["abstain_kind"].format(what=text["published"])
+            return answer
+        which = text[f"{kind}_which"] if len(articles) > 1 else text[f"{kind}_answer"]
+        answer.message = which.format(title=top.title, date=_date_suffix(top.date), day=_day(top.date))
         return answer
 
     def _search(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:

@@ -72,6 +72,15 @@ ASKS = {
             r"|\b(bài viết|bài báo|bản tin)( này| đó)? do ai viết|\b(bài viết|bài báo|bản tin) (này|đó) của ai",
             re.IGNORECASE,
         ),
+        # when the article itself came out (its date), not when something it reports happened
+        "published": re.compile(
+            r"\b(bài viết|bai viet|bài báo|bai bao|bản tin|ban tin|bài|bai|tin)( này| nay| đó| do)?"
+            r"(?P<about>\s+(về|ve)\s+[^,?]{1,80}?)?\s+(được\s+|duoc\s+)?(đăng|dang|xuất bản|xuat ban|công bố|phát hành)"
+            r"(\s+(vào|vao|lúc|luc|từ|tu))?\s+(ngày nào|ngay nao|khi nào|khi nao|lúc nào|luc nao|hôm nào|hom nao|"
+            r"bao giờ|bao gio|năm nào|nam nao)"
+            r"|\b(ngày đăng|ngay dang|ngày xuất bản|ngay xuat ban)\b",
+            re.IGNORECASE,
+        ),
         "date": re.compile(
             r"\b(khi nào|ngày nào|ngày bao nhiêu|năm nào|tháng nào|bao giờ|lúc nào|thời gian nào|"
             r"khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao)\b",
@@ -90,6 +99,12 @@ ASKS = {
         "author": re.compile(
             r"\b(who wrote|who authored|author of|written by|who reported)( this| that| the)? "
             r"(article|report|story|piece|news)\b",
+            re.IGNORECASE,
+        ),
+        "published": re.compile(
+            r"\b(when|what date|what day) (was|is|did) (this|that|the) (article|story|report|piece|news)\b"
+            r"(?P<about>.*?)\s*\b(published|posted|released|come out|came out)\b"
+            r"|\b(publication date|date of publication|published on what date)\b",
             re.IGNORECASE,
         ),
         "date": re.compile(
@@ -130,9 +145,11 @@ STOPWORDS = {
 }
 
 
-# Words of a request for a summary that name no topic ("Tóm tắt giúp tôi bài này", "Please
-# summarise the article"), accent-free.
-SUMMARY_FILLERS = {
+# Questions about an article itself, answered from its opening: its gist, its date.
+ABOUT_ARTICLE = ("summary", "published")
+# Words of such a question that name no topic ("Tóm tắt giúp tôi bài này", "Please summarise the
+# article"), accent-free.
+ARTICLE_FILLERS = {
     "vi": frozenset("bai viet bao ban tin giup gium toi minh cho hay lai ngan gon noi dung chinh".split()),
     "en": frozenset(
         "article articles story report piece news please me briefly short can could would you give".split()
@@ -140,12 +157,12 @@ SUMMARY_FILLERS = {
 }
 
 
-def summary_topic(question: str, language: str) -> str:
-    """What a request for a summary is about ("Tóm tắt bài viết về hội thảo" -> "hội thảo"), or ""
-    when it names nothing but the article ("Tóm tắt bài này")."""
+def article_topic(question: str, language: str, kind: str = "summary") -> str:
+    """What a question about an article (`ABOUT_ARTICLE`) says the article is about ("Tóm tắt bài
+    viết về hội thảo" -> "hội thảo"), or "" when it names nothing but the article ("Tóm tắt bài này")."""
     lang = "en" if language == "en" else "vi"
-    rest = ASKS[lang]["summary"].sub(lambda m: f" {m.group('about') or ''} ", question)
-    ignored = STOPWORDS[lang] | SUMMARY_FILLERS[lang]
+    rest = ASKS[lang][kind].sub(lambda m: f" {m.group('about') or ''} ", question)
+    ignored = STOPWORDS[lang] | ARTICLE_FILLERS[lang]
     words = rest.split()
     # trim the request's own words from both ends: "the article about the 2022 World Cup" -> "2022 World Cup"
     while words and all(plain_form(w) in ignored for w in syllables(words[0])):
@@ -251,8 +268,8 @@ def content_terms(question: str, language: str) -> list[str]:
 
 
 def kind_asked(question: str, language: str = "vi") -> str | None:
-    """ "summary" (of an article), "author" (of the article itself), "date", "number" or "person"
-    when the question asks for one, in `language`'s words."""
+    """ "summary" (of an article), "author" or "published" (of the article itself), "date",
+    "number" or "person" when the question asks for one, in `language`'s words."""
     for kind, pattern in ASKS.get(language, ASKS["vi"]).items():
         if pattern.search(question):
             return kind

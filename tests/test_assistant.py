@@ -198,6 +198,21 @@ def test_asked_for_a_summary_quotes_the_article_lead(builtin):
     assert builtin.ask("Tóm tắt bài viết về World Cup 2022.").abstained
 
 
+def test_asked_when_an_article_came_out_gives_its_date(builtin):
+    """The date is the article's own (ingest takes the date line out of the text), said in the
+    frame over the lead; an undated article gets no date rather than one from its text."""
+    for question, history, frame in (
+        ("Bài viết về buổi tiếp ngài Gunnar Wiegand được đăng ngày nào?", [], "được đăng ngày 27/4/2022:"),
+        ("When was this article published?", ["Who received Gunnar Wiegand?"], "was published on 27/4/2022"),
+    ):
+        answer = builtin.ask(question, history=history)
+        assert not answer.abstained and frame in answer.message, question
+        assert answer.quotes[0].highlighted_text[0].startswith("Chiều 27/4/2022, tại Hà Nội")
+    undated = builtin.ask("Bài viết về hội thảo Luật quốc tế về không gian mạng được đăng ngày nào?")
+    assert undated.abstained and undated.signals["asked_kind_found"] is False
+    assert undated.message == "Các bài báo có nói về điều này nhưng không nêu ngày đăng bài bạn hỏi."
+
+
 def test_who_is_a_person_named_is_answered_by_the_sentence_that_says_who(builtin):
     """News says who someone is by an apposition after the name; that sentence is the answer, not
     one that merely names them ("Bộ trưởng Tô Lâm nhấn mạnh …"), and it answers however loosely the

@@ -66,7 +66,7 @@ def test_kind_asked_reads_the_question_language():
 
 
 def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
-    from qa.quoting import summary_topic
+    from qa.quoting import article_topic
 
     for question, language in (
         ("Tóm tắt bài này giúp tôi.", "vi"),
@@ -77,18 +77,29 @@ def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
         ("What is this article about?", "en"),
     ):
         assert kind_asked(question, language) == "summary", question
-        assert summary_topic(question, language) == "", question
-    assert summary_topic("Tóm tắt bài viết về hội thảo Luật quốc tế về không gian mạng.", "vi") == (
+        assert article_topic(question, language) == "", question
+    assert article_topic("Tóm tắt bài viết về hội thảo Luật quốc tế về không gian mạng.", "vi") == (
         "hội thảo Luật quốc tế về không gian mạng"
     )
-    assert summary_topic("Bài báo về buổi tiếp ngài Gunnar Wiegand nói về điều gì?", "vi") == (
+    assert article_topic("Bài báo về buổi tiếp ngài Gunnar Wiegand nói về điều gì?", "vi") == (
         "buổi tiếp ngài Gunnar Wiegand"
     )
-    assert summary_topic("Summarize the article about the 2022 World Cup.", "en") == "2022 World Cup"
+    assert article_topic("Summarize the article about the 2022 World Cup.", "en") == "2022 World Cup"
     # XQuAD questions that only look like one: a paper presented, a report named "Summary"
     assert kind_asked("Năm 1785, James Hutton đã trình bày bài viết gì cho Hiệp hội Hoàng gia Edinburgh?") is None
     assert kind_asked("Bản tóm tắt WG I dành cho các Nhà hoạch định chính sách cho biết điều gì?") is None
     assert kind_asked("What does the WG I Summary for Policymakers report say?", "en") is None
+
+
+def test_when_an_article_came_out_is_not_when_its_news_happened():
+    from qa.quoting import article_topic
+
+    assert kind_asked("Bài viết về buổi tiếp được đăng ngày nào?") == "published"
+    assert article_topic("Bài viết về buổi tiếp được đăng ngày nào?", "vi", "published") == "buổi tiếp"
+    assert kind_asked("bai bao nay dang ngay nao") == "published"
+    assert article_topic("When was this article published?", "en", "published") == ""
+    assert kind_asked("When was the article about the reception published?", "en") == "published"
+    assert kind_asked("Luật được công bố ngày nào?") == "date"  # a law, not the article
 
 
 def test_an_apposition_says_who_a_person_is():
