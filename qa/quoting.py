@@ -18,7 +18,7 @@ from qa.conversation import NAME_BODY, WHO_IS
 from qa.retrieval import Hit
 from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, strip_accents, syllables
 from qa.types import Quote
-from store import PassageStore, StoredPassage
+from store import PassageStore, StoredPassage, StoredSentence
 
 SENTENCE_WEIGHT = 1.0  # how much a passage's best sentence counts in its final score
 # How much the share of the question's content terms found in a passage counts: a passage that
@@ -301,13 +301,13 @@ SENTENCE_END = re.compile(r"[.!?…][\"”’')]*$")
 LEAD_MIN_WORDS = 8
 
 
-def lead_sentences(passage: StoredPassage, sentences: list) -> list[tuple[int, int]]:
+def lead_sentences(passage: StoredPassage, sentences: list[StoredSentence]) -> list[tuple[int, int]]:
     """An article's lead, from its first passage: the first sentence of running text that is not the
     title, and the next one when it continues the same paragraph (news leads run one or two
     sentences)."""
     text = passage.text
 
-    def running(s) -> bool:
+    def running(s: StoredSentence) -> bool:
         words = text[s.start : s.end].strip()
         return bool(SENTENCE_END.search(words)) and len(syllables(words)) >= LEAD_MIN_WORDS and words != passage.title
 
