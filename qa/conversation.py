@@ -32,6 +32,8 @@ NOUN_REFERENCE = re.compile(
 )
 # Weaker pointers ("it", "that") are also relative pronouns: they count only in short questions.
 EN_WEAK_ANAPHORA = re.compile(r"\b(it|its|this|that|these|those)\b", re.IGNORECASE)
+# "nó" (it) always points back, but at a thing as often as a person: the previous topic carries it.
+VI_IT = re.compile(r"\bnó\b", re.IGNORECASE)
 SHORT_QUESTION = 8  # words
 WHAT_ABOUT = re.compile(
     r"^\s*(?:(?:và |vậy |thế )?còn\s+(?P<vi>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?"
@@ -107,7 +109,7 @@ def user_questions(history) -> list[str]:
 
 def is_follow_up(question: str) -> bool:
     q = question.strip()
-    if WHAT_ABOUT.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q):
+    if WHAT_ABOUT.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q) or VI_IT.search(q):
         return True
     reference = NOUN_REFERENCE.search(q)
     if reference and (reference.group("determiner") or "").lower() != "the":  # "the law" is weak
@@ -302,8 +304,23 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         candidates = [c for c in candidates if _may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
         if candidates:
             return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
+    # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law: named, it stands for itself
+    thing = _thing_named(asked) if VI_IT.search(q) else None
+    if thing:
+        return VI_IT.sub(thing, q, count=1)
     # "it", "this": too vague to name; the topic of the previous turn carries the reference.
     return f"{q} {topic}"
+
+
+def _thing_named(text: str) -> str | None:
+    """What "nó" stands for after the Vietnamese question `text`: the first thing it names by a
+    head noun and a capital ("Luật An ninh mạng", "Hiệp định Thương mại tự do Việt Nam EU"), else
+    the thing it opens with ("Hội thảo diễn ra ở đâu?" -> "Hội thảo"); None for a person."""
+    named = re.search(rf"\b((?i:{VI_NOUNS}))\s+[{UPPER}]", text)
+    if named:
+        return _phrase_from(named.group(1), text, longest=8)
+    subject = re.match(rf"\s*((?i:{VI_NOUNS}))\b", text)
+    return subject.group(1) if subject else None
 
 
 FEMALE_MARKS = re.compile(r"\b(?:bà|cô|chị|Mrs\.?|Ms\.?|Madam)\s+$", re.IGNORECASE)
@@ -390,9 +407,12 @@ def _phrase_from(noun: str, text: str, longest: int = 5) -> str | None:
     match = re.search(rf"\b{re.escape(noun)}\b", text, re.IGNORECASE)
     if not match:
         return None
-    words = []
+    words: list[str] = []
     for word in re.findall(r"[\wÀ-ỹ/-]+", text[match.end() :]):
-        if word.lower() in QUESTION_WORDS or len(words) == longest:
+        compound = word.lower() == "do" and words and words[-1].lower() == "tự"  # "tự do" (free), not "do" (by)
+        if (word.lower() in QUESTION_WORDS and not compound) or len(words) == longest:
             break
         words.append(word)
+        if len(word) > 1 and word.isupper():  # an acronym closes the name: "Dự án ESIWA | kéo dài"
+            break
     return " ".join([match.group(0), *words])

@@ -99,6 +99,23 @@ def test_a_noun_with_a_demonstrative_names_the_thing_not_a_person():
     assert rewritten.startswith("Dự án kéo dài bao lâu?") and "ESIWA" in rewritten and "Tô Lâm" not in rewritten
 
 
+def test_vietnamese_it_is_the_thing_the_previous_question_named():
+    """ "nó" always points back: to the thing named by a head noun and a capital, read on up to the
+    verb ("tự do" is free, not "do" = by; an acronym closes a name), else to the thing the question
+    opened with; with neither, the previous topic carries it. It had not been read as a follow-up."""
+    assert is_follow_up("Nó hợp tác với những quốc gia nào trong khuôn khổ chương trình hỗ trợ đa niên?")
+    assert rewrite("Nó có bao nhiêu chương?", turn("Luật An ninh mạng có hiệu lực từ ngày nào?")) == (
+        "Luật An ninh mạng có bao nhiêu chương?"
+    )
+    free_trade = turn("Hiệp định Thương mại tự do Việt Nam – EU được thực hiện từ khi nào?")
+    assert rewrite("Nó đưa Việt Nam thành đối tác thế nào?", free_trade).startswith(
+        "Hiệp định Thương mại tự do Việt Nam EU đưa"
+    )
+    assert rewrite("Nó có những nước nào?", turn("Dự án ESIWA kéo dài bao lâu?")) == "Dự án ESIWA có những nước nào?"
+    assert rewrite("Nó do ai tổ chức?", turn("Hội thảo diễn ra ở đâu?")) == "Hội thảo do ai tổ chức?"
+    assert rewrite("Nó do ai khởi xướng?", turn("ESIWA là gì?")) == "Nó do ai khởi xướng? (ESIWA)"
+
+
 def test_lower_case_accented_words_are_not_names():
     """The range À-Ỹ holds lower-case letters too: "án Tăng" once passed for a name."""
     assert names_in("“Dự án Tăng cường hợp tác với Bộ Công an") == ["Bộ Công"]
