@@ -163,17 +163,23 @@ def _described(result: dict) -> bool:
 ABSTENTION_BUDGET = 0.03
 
 
+def _net_caught(threshold: float, right: np.ndarray, wrong: np.ndarray, kind_caught: np.ndarray) -> int:
+    """Unanswerable questions a threshold catches (beyond the kind check) minus right answers it turns away."""
+    return int(np.sum((wrong < threshold) & ~kind_caught)) - int(np.sum(right < threshold))
+
+
 def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BUDGET) -> dict[str, dict[str, float]]:
     """Fit, per language, the coverage weight and abstention threshold.
 
     confidence = sentence similarity + weight * coverage. For each weight on a grid, the threshold
-    is the highest that abstains on at most `max_answerable_abstain` of the answerable questions
-    whose top quote is right, then lowered to midway between the most confident unanswerable
-    question it catches and the next right answer: the same questions are caught, with a margin on
-    both sides rather than none on the answerable one. The weight kept is the one that abstains on
-    the most unanswerable questions (counting those the kind check already abstains on), and among
-    those the one whose confidence best separates right answers from unanswerable questions (AUC):
-    with few questions many weights tie."""
+    may turn away at most `max_answerable_abstain` of the answerable questions whose top quote is
+    right; within that, it is the one that catches the most unanswerable questions net of the right
+    answers it turns away (a wrong answer and a withheld right one cost the same), the lowest of
+    equals, then lowered to midway between the most confident unanswerable question it catches and
+    the next right answer: the same questions are caught, with a margin on both sides. The weight
+    kept is the one with the best net count (the kind check's catches included), and among those
+    the one whose confidence best separates right answers from unanswerable questions (AUC): with
+    few questions many weights tie."""
     out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
     for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
         rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
@@ -188,14 +194,17 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
         for weight in np.round(np.arange(0, 1.01, 0.05), 2):
             right = np.sort([_confidence(r, weight) for r in good])
             wrong = np.array([_confidence(r, weight) for r in bad])
-            threshold = right[int(np.floor(max_answerable_abstain * len(right)))] - 1e-4
+            budget = right[int(np.floor(max_answerable_abstain * len(right)))] - 1e-4
+            catchable = np.sort(wrong[(wrong < budget) & ~kind_caught])
+            candidates = [t for t in (right[0] - 1e-4, *(c + 1e-4 for c in catchable)) if t <= budget]
+            threshold = min(candidates, key=lambda t: (-_net_caught(t, right, wrong, kind_caught), t))
             caught = wrong[(wrong < threshold) & ~kind_caught]
             if len(caught):
                 above = right[right > caught.max()]
-                threshold = min(threshold, (caught.max() + above[0]) / 2) if len(above) else threshold
-            recall = float(np.mean((wrong < threshold) | kind_caught)) if len(bad) else 0.0
+                threshold = (caught.max() + above[0]) / 2 if len(above) else threshold
+            score = _net_caught(threshold, right, wrong, kind_caught) + int(kind_caught.sum())
             separation = float(np.mean(right[:, None] > wrong[None, :])) if len(bad) else 0.0
-            rank = (round(recall, 9), round(separation, 9))  # rounded: equal shares compare equal
+            rank = (score, round(separation, 9))  # rounded: equal shares compare equal
             if best is None or rank > best[0]:
                 best = (rank, float(weight), float(threshold))
         out["coverage_weight"][lang] = best[1]

@@ -96,15 +96,20 @@ def _row(similarity: float, answerable: bool, kind_found: bool = True, described
 
 def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
     """100 right answers from 0.80 to 0.99; unanswerable ones at 0.70, 0.75 and 0.95, the last
-    beyond reach. The 3 % budget allows abstaining below 0.83, but what it catches (0.70, 0.75)
+    beyond reach. The 3 % budget allows abstaining below 0.806, but what it catches (0.70, 0.75)
     is caught as well midway between 0.75 and the first right answer, 0.80, which turns none away."""
     right = [_row(0.80 + 0.0019 * i, True) for i in range(100)]
     wrong = [_row(0.70, False), _row(0.75, False), _row(0.95, False), _row(0.99, False, kind_found=False)]
     fitted = calibrate(right + wrong)
     assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
-    # nothing caught by confidence alone (the kind check catches its own): the budget's threshold stays
+    # nothing caught by confidence alone (the kind check catches its own): no right answer is
+    # turned away for nothing
     fitted = calibrate(right + [_row(0.95, False), _row(0.99, False, kind_found=False)])
-    assert fitted["abstain_below"]["vi"] == pytest.approx(right[3]["signals"]["sentence_similarity"] - 1e-4)
+    assert fitted["abstain_below"]["vi"] == pytest.approx(0.80 - 1e-4)
+    # one more unanswerable question at 0.803, above the first two right answers: the budget would
+    # allow catching it, but that turns away two right answers for one wrong one, so it is not caught
+    fitted = calibrate(right + wrong + [_row(0.803, False)])
+    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
     # a "who is X?" answered by an apposition is answered whatever its confidence: it does not set
     # the threshold, even far below every other right answer
     fitted = calibrate(right + wrong + [_row(0.40, True, described=True)])
