@@ -34,6 +34,7 @@ NOUN_REFERENCE = re.compile(
 EN_WEAK_ANAPHORA = re.compile(r"\b(it|its|this|that|these|those)\b", re.IGNORECASE)
 # "nó" (it) always points back, but at a thing as often as a person: the previous topic carries it.
 VI_IT = re.compile(r"\bnó\b", re.IGNORECASE)
+EN_IT = re.compile(r"\bit\b", re.IGNORECASE)
 SHORT_QUESTION = 8  # words
 WHAT_ABOUT = re.compile(
     r"^\s*(?:(?:và |vậy |thế )?còn\s+(?P<vi>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?"
@@ -305,11 +306,22 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         if candidates:
             return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
     # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law: named, it stands for itself
-    thing = _thing_named(asked) if VI_IT.search(q) else None
+    it = VI_IT if VI_IT.search(q) else EN_IT if EN_IT.search(q) else None
+    thing = (_thing_named(asked) if it is VI_IT else _english_thing_named(asked)) if it else None
     if thing:
-        return VI_IT.sub(thing, q, count=1)
+        return it.sub(thing, q, count=1)
     # "it", "this": too vague to name; the topic of the previous turn carries the reference.
     return f"{q} {topic}"
+
+
+def _english_thing_named(text: str) -> str | None:
+    """What "it" stands for after the English question `text`: the first name ending in a thing's
+    head noun ("the Cybersecurity Law", "the ESIWA project"; not "the National Assembly")."""
+    for match in OBJECT_NAME.finditer(text):
+        words = match.group(0).split()
+        if words[-1].lower() in EN_NOUNS.split("|"):
+            return " ".join(words[1:] if words[0].lower() == "the" else words)
+    return None
 
 
 def _thing_named(text: str) -> str | None:

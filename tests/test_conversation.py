@@ -116,6 +116,20 @@ def test_vietnamese_it_is_the_thing_the_previous_question_named():
     assert rewrite("Nó do ai khởi xướng?", turn("ESIWA là gì?")) == "Nó do ai khởi xướng? (ESIWA)"
 
 
+def test_english_it_is_the_thing_named_not_the_body_that_acted():
+    """ "it" once became "National Assembly" (the first name); now it is the first name ending in a
+    thing's head noun, and with none the previous topic carries it."""
+    passed = turn("When did the National Assembly pass the Cybersecurity Law?")
+    assert rewrite("And when did it take effect?", passed) == "And when did Cybersecurity Law take effect?"
+    launched = turn("Who launched the ESIWA project?")
+    assert rewrite("Which countries does it cooperate with?", launched) == (
+        "Which countries does ESIWA project cooperate with?"
+    )
+    assert rewrite("When was it held?", turn("Where was the online workshop held?")) == (
+        "When was it held? (online workshop held)"
+    )
+
+
 def test_lower_case_accented_words_are_not_names():
     """The range À-Ỹ holds lower-case letters too: "án Tăng" once passed for a name."""
     assert names_in("“Dự án Tăng cường hợp tác với Bộ Công an") == ["Bộ Công"]
