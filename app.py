@@ -71,6 +71,7 @@ EXAMPLES = [
     "Luật An ninh mạng có hiệu lực từ ngày nào?",
     "Bộ trưởng Tô Lâm đã tiếp ai?",
     "Còn ESIWA là gì?",
+    "Tóm tắt bài viết về hội thảo Luật quốc tế về không gian mạng",
     "Who is the Dutch ambassador to Vietnam?",
     "Which countries take part in ESIWA?",
     "Who won the 2022 World Cup?",
