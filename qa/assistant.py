@@ -23,6 +23,7 @@ from qa.quoting import (
     describes,
     holds_kind_asked,
     kind_asked,
+    names_the_body,
     person_asked_about,
 )
 from qa.retrieval import Retriever, load_language_shift
@@ -51,6 +52,7 @@ MESSAGES = {
         "date": "thời điểm",
         "number": "con số",
         "author": "tên tác giả",
+        "person": "người giữ chức vụ",
         "summary_answer": "Phần mở đầu bài “{title}”{date} tóm tắt nội dung chính:",
         "summary_which": "Bạn muốn tóm tắt bài nào? Đây là phần mở đầu của các bài mới nhất:",
         "published": "ngày đăng bài",
@@ -67,6 +69,7 @@ MESSAGES = {
         "date": "date",
         "number": "number",
         "author": "author",
+        "person": "office holder",
         "summary_answer": "The opening of “{title}”{date} sums it up (quoted in Vietnamese):",
         "summary_which": "Which article do you mean? Here is how the newest ones open (quoted in Vietnamese):",
         "published": "publication date",
@@ -323,7 +326,7 @@ class Assistant:
         kind = kind_asked(effective, language)
         if kind == "author":
             evidence = quoter.byline_first(evidence, effective, vector, language, question_tokens=tokens)
-        kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind)
+        kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind) and names_the_body(evidence[0], effective)
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however
         # loosely the rest of the sentence matches the question
         person = person_asked_about(effective)

@@ -349,6 +349,31 @@ def describes(text: str, name: str) -> bool:
     return False
 
 
+# "Ai là Bộ trưởng Bộ Ngoại giao Việt Nam?": who holds an office of a named body. An answer names
+# that body ("Bộ trưởng Ngoại giao Bùi Thanh Sơn"); "Bộ trưởng Tô Lâm", of another ministry, does not.
+OFFICE_TITLES = (
+    "Bộ trưởng|Thứ trưởng|Thủ tướng|Phó Thủ tướng|Chủ tịch|Tổng thống|Phó Tổng thống|Đại sứ|Cục trưởng|"
+    "Giám đốc|Tổng Bí thư|Chánh án|Thống đốc|Thị trưởng|Tổng thư ký|Người phát ngôn"
+)
+OFFICE_HOLDER = re.compile(
+    rf"^\s*(?i:ai)\s+(?:là|đang là|hiện là)\s+(?i:{OFFICE_TITLES})\s+(?P<body>[{UPPER}][^?]*?)"
+    rf"(?:\s+(?i:hiện nay|bây giờ|hiện tại))?\s*\??\s*$"
+)
+# Words that name no body in particular ("Bộ", "Cục") or every one here ("Việt Nam").
+GENERIC_BODY_WORDS = frozenset("Bộ Cục Sở Ban Vụ Việt Nam".split())
+
+
+def names_the_body(evidence: Evidence, question: str) -> bool:
+    """False when the question asks who holds an office of a named body (`OFFICE_HOLDER`) and the
+    highlight does not name that body by its distinctive capitalised words."""
+    match = OFFICE_HOLDER.match(question)
+    if not match:
+        return True
+    words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in GENERIC_BODY_WORDS]
+    text = " ".join(evidence.passage.text[s.start : s.end] for s in evidence.highlighted())
+    return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+
+
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
     """False when the question asks (`kind_asked`) for a date, a number or the article's author and
     the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người

@@ -228,6 +228,16 @@ def test_who_is_a_person_named_is_answered_by_the_sentence_that_says_who(builtin
     assert builtin.ask("Who is Joe Biden?").abstained
 
 
+def test_who_holds_an_office_needs_an_answer_that_names_the_body(builtin):
+    """ "Bộ trưởng Tô Lâm" holds an office, but of the Ministry of Public Security: asked for the
+    Minister of Foreign Affairs, the articles have no answer, however close the words."""
+    other = builtin.ask("Ai là Bộ trưởng Bộ Ngoại giao Việt Nam?")
+    assert other.abstained and other.signals["asked_kind_found"] is False
+    assert other.message == "Các bài báo có nói về điều này nhưng không nêu người giữ chức vụ bạn hỏi."
+    own = builtin.ask("Ai là Bộ trưởng Bộ Công an?")
+    assert not own.abstained and "Tô Lâm, Bộ trưởng Bộ Công an" in own.quotes[0].highlighted_text[0]
+
+
 def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
     """The last passage (a gold-price note and the byline) has nothing to do with the question, so
     retrieval alone does not rank it; asked for the author, it is ranked anyway."""
