@@ -32,7 +32,8 @@ NOUN_REFERENCE = re.compile(
 )
 # Weaker pointers ("it", "that") are also relative pronouns: they count only in short questions.
 EN_WEAK_ANAPHORA = re.compile(r"\b(it|its|this|that|these|those)\b", re.IGNORECASE)
-# "nó" (it) always points back, but at a thing as often as a person: the previous topic carries it.
+# "it": "nó" always points back (at any length), English "it" only in a short question (above);
+# either stands for the thing the previous question named, when it named one (`rewrite`).
 VI_IT = re.compile(r"\bnó\b", re.IGNORECASE)
 EN_IT = re.compile(r"\bit\b", re.IGNORECASE)
 SHORT_QUESTION = 8  # words
@@ -305,7 +306,8 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         candidates = [c for c in candidates if _may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
         if candidates:
             return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
-    # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law: named, it stands for itself
+    # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law, "it" after "… the ESIWA
+    # project?" the project: named, the thing stands for itself
     it = VI_IT if VI_IT.search(q) else EN_IT if EN_IT.search(q) else None
     thing = (_thing_named(asked) if it is VI_IT else _english_thing_named(asked)) if it else None
     if thing:
