@@ -47,11 +47,11 @@ ASKS = re.compile(
 )
 NAME_BODY = rf"[{UPPER}]\w*(?:[ -][{UPPER}]\w*)+"
 NAME = re.compile(rf"(?:(?<=\s)|^)({NAME_BODY})")
-_HONORIFIC = r"(?:(?i:ông|bà|ngài|mr\.?|mrs\.?|ms\.?|dr\.?)\s+)?"
+_HONORIFIC = r"(?:(?i:ông|bà|ngài|ong|ngai|mr\.?|mrs\.?|ms\.?|dr\.?)\s+)?"
 # "Who is Elsbeth Akkerman?", "Tô Lâm là ai?": the question is about the person it names.
 WHO_IS = re.compile(
-    rf"^\s*(?i:who\s+(?:is|was)|ai\s+là)\s+{_HONORIFIC}(?P<a>{NAME_BODY})\s*\??\s*$"
-    rf"|^\s*{_HONORIFIC}(?P<b>{NAME_BODY})\s+(?i:là\s+ai)\s*\??\s*$"
+    rf"^\s*(?i:who\s+(?:is|was)|ai\s+l[àa])\s+{_HONORIFIC}(?P<a>{NAME_BODY})\s*\??\s*$"
+    rf"|^\s*{_HONORIFIC}(?P<b>{NAME_BODY})\s+(?i:l[àa]\s+ai)\s*\??\s*$"
 )
 QUESTION_WORDS = frozenset(
     "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who "

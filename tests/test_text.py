@@ -111,6 +111,7 @@ def test_an_apposition_says_who_a_person_is():
     # asked by office: the name after its title, typed without diacritics too
     assert person_asked_about("Thiếu tướng Nguyễn Thanh Sơn giữ chức vụ gì?") == "Nguyễn Thanh Sơn"
     assert person_asked_about("Gunnar Wiegand giu chuc vu gi?") == "Gunnar Wiegand"
+    assert person_asked_about("Ong Nguyen Thanh Son la ai?") == "Nguyen Thanh Son"
     assert person_asked_about("What is Pier Giorgio Aliberti's position?") == "Pier Giorgio Aliberti"
     assert describes("có Thiếu tướng Nguyễn Thanh Sơn, Cục trưởng", "Major General Nguyen Thanh Son")
     assert describes("Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp", "To Lam")
