@@ -20,11 +20,10 @@ from qa.quoting import (
     Quoter,
     article_topic,
     confidence,
-    describes,
+    describes_person_asked,
     holds_kind_asked,
     kind_asked,
     names_the_body,
-    person_asked_about,
 )
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
@@ -329,10 +328,7 @@ class Assistant:
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind) and names_the_body(evidence[0], effective)
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however
         # loosely the rest of the sentence matches the question
-        person = person_asked_about(effective)
-        described = bool(evidence and person) and any(
-            describes(evidence[0].passage.text[s.start : s.end], person) for s in evidence[0].highlighted()
-        )
+        described = bool(evidence) and describes_person_asked(evidence[0], effective)
         answer = Answer(
             question=question,
             abstained=(sure < threshold and not described) or not kind_found,

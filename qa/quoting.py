@@ -246,6 +246,11 @@ class Evidence:
             return ranked[:2]
         return ranked[:1]
 
+    @property
+    def highlighted_text(self) -> list[str]:
+        """The text of `highlighted()`, as `Quote.highlighted_text` gives it."""
+        return [self.passage.text[s.start : s.end] for s in self.highlighted()]
+
 
 def _plain_terms(text: str) -> list[str]:
     return [plain_form(t) for t in syllables(text)]
@@ -297,7 +302,7 @@ def is_byline(text: str, start: int, end: int) -> bool:
 
 # A sentence of running text ends with a full stop (or ! ? …), maybe inside quotes; a title, a
 # caption or "Lượt xem: 1030" does not.
-SENTENCE_END = re.compile(r"[.!?…][\"”’')]*$")
+PROSE_END = re.compile(r"[.!?…][\"”’')]*$")
 LEAD_MIN_WORDS = 8
 
 
@@ -309,7 +314,7 @@ def lead_sentences(passage: StoredPassage, sentences: list[StoredSentence]) -> l
 
     def running(s: StoredSentence) -> bool:
         words = text[s.start : s.end].strip()
-        return bool(SENTENCE_END.search(words)) and len(syllables(words)) >= LEAD_MIN_WORDS and words != passage.title
+        return bool(PROSE_END.search(words)) and len(syllables(words)) >= LEAD_MIN_WORDS and words != passage.title
 
     body = [i for i, s in enumerate(sentences) if running(s)]
     if not body:
@@ -334,6 +339,12 @@ def person_asked_about(question: str) -> str | None:
     name), else None."""
     match = WHO_IS.match(question) or POSITION_OF.search(question)
     return next((name for name in match.groups() if name), None) if match else None
+
+
+def describes_person_asked(evidence: Evidence, question: str) -> bool:
+    """The question asks who someone is (`person_asked_about`) and the highlight says it."""
+    person = person_asked_about(question)
+    return bool(person) and any(describes(text, person) for text in evidence.highlighted_text)
 
 
 def describes(text: str, name: str) -> bool:
@@ -370,7 +381,7 @@ def names_the_body(evidence: Evidence, question: str) -> bool:
     if not match:
         return True
     words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in GENERIC_BODY_WORDS]
-    text = " ".join(evidence.passage.text[s.start : s.end] for s in evidence.highlighted())
+    text = " ".join(evidence.highlighted_text)
     return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
 
 
@@ -378,12 +389,11 @@ def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
     """False when the question asks (`kind_asked`) for a date, a number or the article's author and
     the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người
     tham dự?" quoting the guest list; "who wrote it?" of an article without a byline)."""
-    text = evidence.passage.text
     if kind == "author":
-        return any(is_byline(text, s.start, s.end) for s in evidence.highlighted())
+        return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
     if kind not in ANSWERS_KIND:
         return True
-    return any(ANSWERS_KIND[kind].search(text[s.start : s.end]) for s in evidence.highlighted())
+    return any(ANSWERS_KIND[kind].search(text) for text in evidence.highlighted_text)
 
 
 class Quoter:
