@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from eval.metrics import contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
 from qa import Assistant
+from qa.quoting import abstains
 from qa.retrieval import fit_language_shift
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
@@ -229,8 +230,8 @@ def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str,
                 continue
             group = r["signals"]["group"]
             sure = _confidence(r, fitted["coverage_weight"].get(group, 0.0))
-            below = sure < fitted["abstain_below"].get(group, 0.0) and not _described(r)
-            abstained[group].append((r["answerable"], below or _kind_missing(r)))
+            threshold = fitted["abstain_below"].get(group, 0.0)
+            abstained[group].append((r["answerable"], abstains(sure, threshold, not _kind_missing(r), _described(r))))
     out = {}
     for group, rows in sorted(abstained.items()):
         unanswerable = [a for answerable, a in rows if not answerable]

@@ -18,6 +18,7 @@ from qa.indexer import Indexer
 from qa.quoting import (
     ABOUT_ARTICLE,
     Quoter,
+    abstains,
     article_topic,
     confidence,
     describes_person_asked,
@@ -331,7 +332,7 @@ class Assistant:
         described = bool(evidence) and describes_person_asked(evidence[0], effective)
         answer = Answer(
             question=question,
-            abstained=(sure < threshold and not described) or not kind_found,
+            abstained=abstains(sure, threshold, kind_found, described),
             language=language,
             effective_query=effective,
             confidence=round(sure, 4),

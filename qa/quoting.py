@@ -551,3 +551,9 @@ def confidence(evidence: list[Evidence], coverage_weight: float) -> float:
         return 0.0
     top = evidence[0]
     return float(top.best.dense + coverage_weight * top.coverage)
+
+
+def abstains(sure: float, threshold: float, kind_found: bool, described: bool) -> bool:
+    """The abstention rule (the eval runner's calibration replays it): below the threshold, unless
+    the highlight says who the person asked about is; or without the kind of fact asked for."""
+    return (sure < threshold and not described) or not kind_found
