@@ -15,7 +15,7 @@ import numpy as np
 
 from embeddings import maxsim, similarity_matrices
 from qa.conversation import NAME_BODY, WHO_IS
-from qa.retrieval import Hit
+from qa.retrieval import Hit, vietnamese_rendering
 from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, strip_accents, syllables
 from qa.types import Quote
 from store import PassageStore, StoredPassage, StoredSentence
@@ -428,7 +428,10 @@ class Quoter:
         similarities = self._similarities(ids, question_tokens) if alignment_weight or sentence_alignment_weight else {}
         if any(s.tokens is None for rows in sentences.values() for s in rows):
             sentence_alignment_weight = 0.0  # an index from before sentences knew their tokens
-        terms = list(dict.fromkeys(_plain_terms(question)))
+        # an English question meets a sentence in the articles' words: its names and its glossary
+        # words, the latter as exact syllables (as in BM25: "đón" is not "đơn")
+        english = language == "en"
+        terms = list(dict.fromkeys(syllables(vietnamese_rendering(question)) if english else _plain_terms(question)))
         weights = self.idf(terms, absent=0.0) if terms else np.zeros(0)
         total = float(weights.sum()) or 1.0
         lexical_weight = LEXICAL_IN_SENTENCE.get(language, LEXICAL_IN_SENTENCE["vi"])
@@ -446,7 +449,7 @@ class Quoter:
             scored = []
             for sent in sentences.get(hit.passage_id, []):
                 text = passage.text[sent.start : sent.end]
-                present = set(_plain_terms(text))
+                present = set(_plain_terms(text)) | (set(syllables(text)) if english else set())
                 overlap = sum(w for t, w in zip(terms, weights) if t in present) / total
                 dense = float(sent.vector @ vector)
                 score = dense + lexical_weight * overlap

@@ -77,7 +77,9 @@ def test_api_answers_vietnamese_english_and_follow_ups(client):
     start, end = top["highlights"][0]
     assert "1/1/2019" in top["text"][start:end]
 
-    en = client.predict(question="Who did Minister To Lam receive?", history=[], k=3, api_name="/chat")
+    en = client.predict(
+        question="Whom did Minister To Lam receive on 27 April 2022?", history=[], k=3, api_name="/chat"
+    )
     assert en["language"] == "en" and en["message"].startswith("According to")
     assert en["quotes"][0]["date"] == "2022-04-27" and "Gunnar Wiegand" in en["quotes"][0]["text"]
 

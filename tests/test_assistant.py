@@ -127,6 +127,14 @@ def test_language_shift_brings_an_english_question_closer_to_its_vietnamese_twin
     assert float(shifted @ target) > float(raw @ target) + 0.01
 
 
+def test_glossary_words_find_the_passage_an_english_question_asks_about(builtin):
+    """Only "EU" is shared verbatim; "minister" and "transfer" are found as "Bộ trưởng" and
+    "chuyển giao". Without the glossary this quoted Gunnar Wiegand's thanks instead."""
+    answer = builtin.ask("What did the minister ask the EU to transfer?")
+    assert not answer.abstained
+    assert "chuyển giao công nghệ" in _highlight(answer)
+
+
 def test_asking_for_a_position_is_not_penalised_for_missing_words(builtin):
     """'giữ chức vụ gì' names the kind of fact asked; the answer ("Cục trưởng …") shares none of it."""
     answer = builtin.ask("Thiếu tướng Nguyễn Thanh Sơn giữ chức vụ gì?")
