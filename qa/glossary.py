@@ -23,7 +23,9 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*")
 
 
 def lemma(word: str) -> str:
-    """Lower-case English lemma, British spelling folded into American ("organised" -> "organize")."""
+    """Lower-case English lemma, "-ise" folded into "-ize" so British and American spellings meet
+    ("organised" -> "organize"); glossary and question are folded alike, so "advise" -> "advize"
+    does no harm."""
     base = simplemma.lemmatize(word.lower().removesuffix("'s"), lang="en").lower()
     return re.sub(r"is(e|ation)$", r"iz\1", base)
 
