@@ -63,19 +63,26 @@ class Glossary:
     def default(cls) -> Glossary:
         return cls.read(GLOSSARY)
 
-    def translate(self, question: str) -> list[str]:
-        """Vietnamese words for the question's English words and phrases, in question order, each
-        once; a word inside a longer matched phrase is not translated on its own."""
-        words = lemmas(question)
-        out: list[str] = []
+    def senses(self, text: str) -> list[tuple[str, list[str]]]:
+        """The text's words and phrases in order, each with the Vietnamese words it may stand for
+        (none when the glossary does not know it); a phrase is matched whole before its words."""
+        originals = ENGLISH_WORD.findall(text)
+        words = tuple(lemma(w) for w in originals)
+        out: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
             for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 found = self.entries.get(words[i : i + size])
                 if found:
-                    out.extend(v for v in found if v not in out)
+                    out.append((" ".join(originals[i : i + size]), found))
                     i += size
                     break
             else:
+                out.append((originals[i], []))
                 i += 1
         return out
+
+    def translate(self, question: str) -> list[str]:
+        """Vietnamese words for the question's English words and phrases, in question order, each
+        once; a word inside a longer matched phrase is not translated on its own."""
+        return list(dict.fromkeys(v for _, renderings in self.senses(question) for v in renderings))

@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings import maxsim, similarity_matrices
 from qa.conversation import NAME_BODY, WHO_IS
+from qa.glossary import Glossary
 from qa.retrieval import Hit, vietnamese_rendering
 from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, strip_accents, syllables
 from qa.types import Quote
@@ -372,17 +373,44 @@ OFFICE_HOLDER = re.compile(
 )
 # Words that name no body in particular ("Bộ", "Cục") or every one here ("Việt Nam").
 GENERIC_BODY_WORDS = frozenset("Bộ Cục Sở Ban Vụ Việt Nam".split())
+OFFICE_TITLES_EN = (
+    "minister|deputy minister|prime minister|president|vice president|chairman|chairwoman|chair|"
+    "ambassador|director|director general|head|secretary|secretary general|general secretary|governor|"
+    "mayor|spokesman|spokesperson|chief justice"
+)
+OFFICE_HOLDER_EN = re.compile(
+    rf"^\s*who\s+(?:is|was)\s+(?:the\s+)?(?:current\s+)?(?:[\w-]+'s\s+)?(?:{OFFICE_TITLES_EN})\s+"
+    rf"(?:of|for)\s+(?:the\s+)?(?P<body>[^?]+?)(?:\s+(?:now|today))?\s*\??\s*$",
+    re.IGNORECASE,
+)
+GENERIC_BODY_WORDS_EN = frozenset("ministry department office agency committee".split())
 
 
 def names_the_body(evidence: Evidence, question: str) -> bool:
-    """False when the question asks who holds an office of a named body (`OFFICE_HOLDER`) and the
-    highlight does not name that body by its distinctive capitalised words."""
+    """False when the question asks who holds an office of a named body (`OFFICE_HOLDER`,
+    `OFFICE_HOLDER_EN`) and the highlight does not name that body by its distinctive words:
+    capitalised in a Vietnamese question; in English, each word the glossary knows by one of its
+    Vietnamese renderings, capitalised as a name is ("Foreign Affairs" by "Ngoại giao" or "Đối
+    ngoại", not by "hợp tác ngoại giao"), and a name it does not know verbatim."""
+    text = " ".join(evidence.highlighted_text)
     match = OFFICE_HOLDER.match(question)
+    if match:
+        words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in GENERIC_BODY_WORDS]
+        return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+    match = OFFICE_HOLDER_EN.match(question)
     if not match:
         return True
-    words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in GENERIC_BODY_WORDS]
-    text = " ".join(evidence.highlighted_text)
-    return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+
+    def named(words: str) -> bool:  # capitalised as names are: "Bộ Ngoại giao", "Hà Lan", "EU"
+        spellings = {words[0].upper() + words[1:], words.title(), words.upper()}
+        return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in spellings)
+
+    for words, renderings in Glossary.default().senses(match.group("body")):
+        if words.lower() in GENERIC_BODY_WORDS_EN or not (renderings or words[0].isupper()):
+            continue
+        if not any(named(v) for v in renderings or [words]):
+            return False
+    return True
 
 
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:

@@ -246,6 +246,16 @@ def test_who_holds_an_office_needs_an_answer_that_names_the_body(builtin):
     assert not own.abstained and "Tô Lâm, Bộ trưởng Bộ Công an" in own.quotes[0].highlighted_text[0]
 
 
+def test_english_office_holder_needs_the_body_named_as_a_name(builtin):
+    """The glossary puts "Foreign Affairs" into Vietnamese; the highlight that says "hợp tác chính
+    trị, ngoại giao" uses the word, not the name ("Bộ Ngoại giao"), so it names no ministry."""
+    other = builtin.ask("Who is Vietnam's Minister of Foreign Affairs?")
+    assert other.abstained and other.signals["asked_kind_found"] is False
+    assert other.message == "The articles discuss this but do not give the office holder you asked for."
+    dutch = builtin.ask("Who is the Ambassador of the Netherlands to Vietnam?")
+    assert dutch.signals["asked_kind_found"] is True, "'Hà Lan', 'Việt Nam' are in the highlight"
+
+
 def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
     """The last passage (a gold-price note and the byline) has nothing to do with the question, so
     retrieval alone does not rank it; asked for the author, it is ranked anyway."""
