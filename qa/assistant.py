@@ -21,6 +21,7 @@ from qa.quoting import (
     abstains,
     article_topic,
     confidence,
+    date_first,
     describes_person_asked,
     holds_kind_asked,
     kind_asked,
@@ -326,6 +327,8 @@ class Assistant:
         kind = kind_asked(effective, language)
         if kind == "author":
             evidence = quoter.byline_first(evidence, effective, vector, language, question_tokens=tokens)
+        elif kind == "date":
+            evidence = date_first(evidence)
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind) and names_the_body(evidence[0], effective)
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however
         # loosely the rest of the sentence matches the question

@@ -135,6 +135,14 @@ def test_glossary_words_find_the_passage_an_english_question_asks_about(builtin)
     assert "chuyển giao công nghệ" in _highlight(answer)
 
 
+def test_a_when_question_takes_the_close_second_passage_that_gives_the_date(builtin):
+    """The best passage ("Sau hơn 1 năm có hiệu lực, …") is about the law but dates nothing; the one
+    a hair below it says when the law took effect, so it answers instead of an abstention."""
+    answer = builtin.ask("When did the Cybersecurity Law take effect?")
+    assert not answer.abstained
+    assert "1/1/2019" in _highlight(answer)
+
+
 def test_asking_for_a_position_is_not_penalised_for_missing_words(builtin):
     """'giữ chức vụ gì' names the kind of fact asked; the answer ("Cục trưởng …") shares none of it."""
     answer = builtin.ask("Thiếu tướng Nguyễn Thanh Sơn giữ chức vụ gì?")
