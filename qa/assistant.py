@@ -274,7 +274,7 @@ class Assistant:
         kind = kind_asked(effective, language)
         if kind in ABOUT_ARTICLE:
             return self._about_article(kind, question, effective, language, k, prefer_article)
-        return self._search(question, effective, language, k, prefer_article)
+        return self._search(question, effective, kind, language, k, prefer_article)
 
     def _about_article(
         self, kind: str, question: str, effective: str, language: str, k: int, prefer_article: str | None
@@ -286,7 +286,7 @@ class Assistant:
         asking which one was meant."""
         topic = article_topic(question, language, kind)
         if topic:
-            answer = self._search(question, topic, language, k, prefer_article)
+            answer = self._search(question, topic, kind_asked(topic, language), language, k, prefer_article)
             answer.effective_query = effective
             if answer.abstained:
                 return answer
@@ -310,7 +310,10 @@ class Assistant:
         answer.message = which.format(title=top.title, date=_date_suffix(top.date), day=_day(top.date))
         return answer
 
-    def _search(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
+    def _search(
+        self, question: str, effective: str, kind: str | None, language: str, k: int, prefer_article: str | None
+    ) -> Answer:
+        """Retrieve, quote and decide whether to abstain; `kind` is `kind_asked(effective)`."""
         vector, tokens = self.retriever.encode_question(effective, language)
         hits = self.retriever.run(
             effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article
@@ -324,7 +327,6 @@ class Assistant:
         # confidence and its signals are about the topic (is the article asked about here?); then
         # a question for the article's author quotes its byline
         topic = evidence[0] if evidence else None
-        kind = kind_asked(effective, language)
         if kind == "author":
             evidence = quoter.byline_first(evidence, effective, vector, language, question_tokens=tokens)
         elif kind == "date":

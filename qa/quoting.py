@@ -386,6 +386,11 @@ OFFICE_HOLDER_EN = re.compile(
 GENERIC_BODY_WORDS_EN = frozenset("ministry department office agency committee".split())
 
 
+def _has_word(text: str, words: str) -> bool:
+    """`words` stands in `text` as whole words (case as given)."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+
 def names_the_body(evidence: Evidence, question: str) -> bool:
     """False when the question asks who holds an office of a named body (`OFFICE_HOLDER`,
     `OFFICE_HOLDER_EN`) and the highlight does not name that body by its distinctive words:
@@ -396,14 +401,13 @@ def names_the_body(evidence: Evidence, question: str) -> bool:
     match = OFFICE_HOLDER.match(question)
     if match:
         words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in GENERIC_BODY_WORDS]
-        return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+        return all(_has_word(text, w) for w in words)
     match = OFFICE_HOLDER_EN.match(question)
     if not match:
         return True
 
     def named(words: str) -> bool:  # capitalised as names are: "Bộ Ngoại giao", "Hà Lan", "EU"
-        spellings = {words[0].upper() + words[1:], words.title(), words.upper()}
-        return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in spellings)
+        return any(_has_word(text, w) for w in {words[0].upper() + words[1:], words.title(), words.upper()})
 
     for words, renderings in Glossary.default().senses(match.group("body")):
         if words.lower() in GENERIC_BODY_WORDS_EN or not (renderings or words[0].isupper()):
@@ -494,7 +498,8 @@ class Quoter:
             scored = []
             for sent in sentences.get(hit.passage_id, []):
                 text = passage.text[sent.start : sent.end]
-                present = set(_plain_terms(text)) | (set(syllables(text)) if english else set())
+                words = syllables(text)
+                present = {plain_form(w) for w in words} | (set(words) if english else set())
                 overlap = sum(w for t, w in zip(terms, weights) if t in present) / total
                 dense = float(sent.vector @ vector)
                 score = dense + lexical_weight * overlap
