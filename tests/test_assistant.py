@@ -7,6 +7,7 @@ import pytest
 from conftest import BUILTIN
 
 from qa import Answer, BadQuestion
+from qa.retrieval import glossary_coverage
 
 
 def _top(answer: Answer):
@@ -133,6 +134,22 @@ def test_glossary_words_find_the_passage_an_english_question_asks_about(builtin)
     answer = builtin.ask("What did the minister ask the EU to transfer?")
     assert not answer.abstained
     assert "chuyển giao công nghệ" in _highlight(answer)
+
+
+def test_a_glossary_word_counts_only_when_found_whole(builtin):
+    """ "hội thảo" (workshop) is in the first text; the second has only "hội" and "thảo" of other
+    words ("hội nghị", "thảo luận"), which syllable BM25 alone would count as a match."""
+    texts = ["Hội thảo diễn ra tại Hà Nội.", "Hội nghị đã thảo luận tại Hà Nội.", "Không liên quan."]
+    whole, split, none = glossary_coverage("Where was the workshop?", texts, builtin.retriever.lexical().idf)
+    assert whole > 0 and split == none == 0
+
+
+def test_glossary_coverage_finds_the_passage_that_holds_the_words_whole(builtin):
+    """ "delegates" and "workshop" are "đại biểu" and "hội thảo" whole in the answer; BM25 over their
+    syllables alone ranked the closing speech first ("Đại sứ", "hội thảo" twice)."""
+    answer = builtin.ask("Which topics did the delegates present at the workshop?")
+    assert not answer.abstained
+    assert "Chủ quyền trên không gian mạng" in _highlight(answer)
 
 
 def test_a_when_question_takes_the_close_second_passage_that_gives_the_date(builtin):

@@ -14,12 +14,12 @@ from qa.ingest import read_paths
 # Floors set a little under the figures measured when they were set (README, "Quality"): a drop
 # below one means a change made answers worse.
 FLOORS = {
-    "answer_in_top_quote": 0.87,
+    "answer_in_top_quote": 0.90,
     "vi_answer_in_top_quote": 0.96,
     "vi_answer_in_highlight": 0.95,
     "vi_recall@1": 0.95,
-    "en_recall@1": 0.79,
-    "en_answer_in_highlight": 0.77,
+    "en_recall@1": 0.85,
+    "en_answer_in_highlight": 0.83,
     "abstention_recall": 0.78,
 }
 CEILINGS = {"answerable_abstained": 0.03}
