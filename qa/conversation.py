@@ -304,8 +304,8 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     if anaphora is not None:
         pronoun = anaphora.search(q).group(0)
         candidates = [c for c in candidates if _may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
-        if candidates:
-            return f"{anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)} {topic}"
+        if candidates:  # named, the person stands for themself, as a named thing does above
+            return anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)
     # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law, "it" after "… the ESIWA
     # project?" the project: named, the thing stands for itself
     it = VI_IT if VI_IT.search(q) else EN_IT if EN_IT.search(q) else None
