@@ -16,13 +16,13 @@ Why a glossary (qa/glossary.py): the words of an English question, put into Viet
 something to match besides names and numbers, and their Vietnamese rendering, embedded, pulls the
 question's vector a little towards the article's wording. For an English question, half of the
 lexical score is how many of its glossary words a passage holds whole: syllable BM25 alone counts
-"hội" of "xã hội" and "thảo" of "thảo luận" as "hội thảo" (workshop).
+"hội" of "hội nghị" and "thảo" of "thảo luận" as "hội thảo" (workshop).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,10 +75,11 @@ def query_terms(query: str, language: str) -> list[str]:
     return list(dict.fromkeys([*search_terms(names_and_numbers(query)), *glossary_words]))
 
 
-def glossary_coverage(question: str, texts: Sequence[str], idf) -> np.ndarray:
+def glossary_coverage(question: str, texts: Sequence[str], idf: Callable[..., np.ndarray]) -> np.ndarray:
     """For each text, the share of an English question's names (in any accents) and glossary words
     it holds, weighed by rarity (`idf`, as LexicalIndex.idf). A glossary word counts when one of its
-    renderings appears whole, weighing as that rendering's mean syllable idf."""
+    renderings appears whole (its syllables in a row, so without word segmentation "xã hội thảo
+    luận" still holds "hội thảo"), weighing as that rendering's mean syllable idf."""
     names = list(dict.fromkeys(plain_form(t) for t in syllables(names_and_numbers(question))))
     name_weights = idf(names, absent=0.0) if names else np.zeros(0)
     words = [
