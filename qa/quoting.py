@@ -112,7 +112,14 @@ ASKS = {
             r"(^|[,;(]\s*)((and|so|but)\s+)?when\b|\b(what date|what year|which year|what day|which day|since when)\b",
             re.IGNORECASE,
         ),
-        "number": re.compile(r"\b(how many|how much|what number)\b", re.IGNORECASE),
+        # also a quantity asked by its name or its unit ("What is the budget …?", "… in euros?"),
+        # as Vietnamese asks "Ngân sách … là bao nhiêu euro?"
+        "number": re.compile(
+            r"\b(how many|how much|what number)\b"
+            r"|\bwhat (is|was|are|were) the (\w+ )?(budget|cost|price|population|amount|percentage|proportion|number)\b"
+            r"|\bin (euros?|dollars?|US dollars|USD|VND|yuan|pounds|percent|per cent)\b",
+            re.IGNORECASE,
+        ),
         "person": re.compile(r"\b(who|whom|whose)\b", re.IGNORECASE),
     },
 }

@@ -60,6 +60,10 @@ def test_kind_asked_reads_the_question_language():
     assert kind_asked("What did she say when closing the workshop?", "en") is None
     assert kind_asked("What may the EU share with Vietnam?", "en") is None
     assert kind_asked("How many chapters does the law have?", "en") == "number"
+    # a quantity asked by its name or its unit, as "Ngân sách … là bao nhiêu euro?" asks it
+    assert kind_asked("What is the annual budget of the ESIWA project?", "en") == "number"
+    assert kind_asked("What was the cost of the project in euros?", "en") == "number"
+    assert kind_asked("What is the name of the project?", "en") is None
     # who wrote the article (its byline), in everyday words; a poem's author is any person
     assert kind_asked("Ai viết bài về buổi tiếp?", "vi") == kind_asked("Ai viết bài này?", "vi") == "author"
     assert kind_asked("Ai đã viết bài thơ “Cái mặt nạ của Tình trạng vô chính phủ”?", "vi") == "person"
