@@ -21,6 +21,24 @@ def test_dates_and_decimals_do_not_end_sentences():
     assert [text[s:e] for s, e in split_sentences(text)] == ["Giá tăng 1.030 đồng vào ngày 1/1/2019.", "Sau đó giảm."]
 
 
+def test_titles_place_prefixes_and_initials_do_not_end_sentences():
+    text = (
+        "Theo PGS.TS. Vũ Thanh Ca, giá vàng tại TP. HCM tăng. Ông Nguyễn Văn H. (35 tuổi) bị bắt. "
+        "John C. Messenger sống ở St. Johns. Khách vào sảnh B. Tuy nhiên, sảnh A đóng. "
+        "Họ đến Đông Nam Á. Lúc 12h. Xong."
+    )
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Theo PGS.TS. Vũ Thanh Ca, giá vàng tại TP. HCM tăng.",
+        "Ông Nguyễn Văn H. (35 tuổi) bị bắt.",
+        "John C. Messenger sống ở St. Johns.",
+        "Khách vào sảnh B.",
+        "Tuy nhiên, sảnh A đóng.",
+        "Họ đến Đông Nam Á.",
+        "Lúc 12h.",
+        "Xong.",
+    ]
+
+
 def test_search_terms_keep_one_letter_words_and_add_accent_free_forms():
     terms = search_terms("Luật ở Việt Nam")
     assert "ở" in terms and "o" in terms
