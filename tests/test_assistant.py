@@ -313,3 +313,27 @@ def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
     answer = fresh.ask(question)
     assert answer.signals["asked_kind_found"] is True
     assert answer.quotes[0].highlighted_text == ["Minh Anh"]
+
+
+def test_a_hyphenated_day_month_answers_when(fresh, tmp_path):
+    """Many papers write "ngày 8-3"; a sentence holding only a year ("năm 2005") must not beat it."""
+    festival = tmp_path / "le-hoi.txt"
+    festival.write_text(
+        "Lễ hội cà phê Buôn Ma Thuột lần thứ 6\n\n"
+        "Lễ hội Cà phê Buôn Ma Thuột diễn ra từ ngày 8-3 đến ngày 13-3 tại TP Buôn Ma Thuột. Việc tổ chức lễ "
+        "hội nhằm phát huy giá trị của không gian văn hóa cồng chiêng Tây Nguyên, được UNESCO công nhận là kiệt "
+        "tác di sản văn hóa phi vật thể của nhân loại vào năm 2005. Lễ hội năm nay có nhiều hoạt động phong phú.",
+        encoding="utf-8",
+    )
+    football = tmp_path / "bong-da.txt"
+    football.write_text(
+        "Việt Nam thắng Lào\n\nTối qua, đội tuyển Việt Nam thắng Lào 2-1 tại sân Mỹ Đình.", encoding="utf-8"
+    )
+    fresh.add([festival, football], progress=False)
+    for question in (
+        "Lễ hội cà phê Buôn Ma Thuột diễn ra khi nào?",
+        "When does the Buon Ma Thuot coffee festival take place?",
+    ):
+        answer = fresh.ask(question)
+        assert not answer.abstained
+        assert answer.quotes[0].highlighted_text[0].startswith("Lễ hội Cà phê Buôn Ma Thuột diễn ra từ ngày 8-3")
