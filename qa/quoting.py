@@ -46,7 +46,7 @@ SECOND_HIGHLIGHT_MARGIN = 0.01
 # "ngày 8-3", "10-3-1975"), only after a word of time, since "thắng 2-1" and "3-5%" are not dates.
 DATE_PATTERN = re.compile(
     r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b"
-    r"|\b(ngày|sáng|chiều|tối|trưa|đêm|hôm) \d{1,2}-\d{1,2}\b|\b\d{1,2}-\d{1,2}-\d{4}\b",
+    r"|\b(ngày|sáng|chiều|tối|trưa|đêm|hôm) \d{1,2}[-.]\d{1,2}\b|\b\d{1,2}-\d{1,2}-\d{4}\b",
     re.IGNORECASE,
 )
 # A count, in digits or words ("hai Thủ tướng"); not "một" (also "a") nor "năm" (also "year").

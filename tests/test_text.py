@@ -151,3 +151,12 @@ def test_a_highlight_answers_when_or_how_many_only_with_a_time_or_a_quantity():
     assert not ANSWERS_KIND["date"].search("Sau hơn 1 năm có hiệu lực, Luật An ninh mạng đã góp phần")
     assert ANSWERS_KIND["number"].search("được tái sinh, thường là nhiều lần")
     assert not ANSWERS_KIND["number"].search("các đại biểu đã chia sẻ các chuyên đề")
+
+
+def test_hyphenated_and_dotted_day_months_are_dates_but_scores_and_ranges_are_not():
+    from qa.quoting import DATE_PATTERN
+
+    for text in ("Sáng 6-2, Cameroon vô địch", "họp báo ngày 3.2 vừa qua", "từ 10-3-1975 đến nay", "ngày 27/4"):
+        assert DATE_PATTERN.search(text), text
+    for text in ("Việt Nam thắng 2-1", "tỷ lệ 3-5% người bệnh", "đạt 1.085,5 tỷ đồng", "giá 3.2 triệu"):
+        assert not DATE_PATTERN.search(text), text
