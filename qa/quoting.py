@@ -293,11 +293,16 @@ def kind_asked(question: str, language: str = "vi") -> str | None:
     return None
 
 
+def _without_dates(text: str) -> str:
+    """A date's numbers are not a count: "bao nhiêu" is not answered by "ngày 8/2"."""
+    return DATE_PATTERN.sub(" ", text)
+
+
 def _has_kind(text: str, kind: str | None) -> bool:
     if kind == "date":
         return bool(DATE_PATTERN.search(text))
     if kind == "number":
-        return bool(NUMBER_PATTERN.search(text))
+        return bool(NUMBER_PATTERN.search(_without_dates(text)))
     if kind == "person":
         return bool(NAME_PATTERN.search(text))
     return False
@@ -436,7 +441,8 @@ def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
         return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
     if kind not in ANSWERS_KIND:
         return True
-    return any(ANSWERS_KIND[kind].search(text) for text in evidence.highlighted_text)
+    texts = evidence.highlighted_text
+    return any(ANSWERS_KIND[kind].search(_without_dates(t) if kind == "number" else t) for t in texts)
 
 
 # How far below the best passage a passage may score and still answer a "when" question the best

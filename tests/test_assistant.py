@@ -337,3 +337,23 @@ def test_a_hyphenated_day_month_answers_when(fresh, tmp_path):
         answer = fresh.ask(question)
         assert not answer.abstained
         assert answer.quotes[0].highlighted_text[0].startswith("Lễ hội Cà phê Buôn Ma Thuột diễn ra từ ngày 8-3")
+
+
+def test_a_date_does_not_answer_how_much(fresh, tmp_path):
+    """ "Bao nhiêu" asks for a count; the numbers of "ngày 8/2" are not one: the sentence with the
+    cost is quoted, or, when the date's sentence wins the highlight, the assistant abstains."""
+    bridge = tmp_path / "cau-vuot.txt"
+    bridge.write_text(
+        "Sắp khởi công cầu vượt Trường Sơn\n\n"
+        "Ngày 8/2, TP.HCM sẽ khởi công xây dựng cầu vượt trên đường Trường Sơn trước cửa ngõ sân bay Tân Sơn "
+        "Nhất. Công trình có hai nhánh, vốn của dự án là 242 tỉ đồng. Sau khi hoàn thành, dòng xe vào sân bay "
+        "sẽ được phân luồng đi trên cầu và phía dưới.",
+        encoding="utf-8",
+    )
+    weather = tmp_path / "thoi-tiet.txt"
+    weather.write_text("Miền Bắc đón rét\n\nTừ đêm mai, miền Bắc đón đợt không khí lạnh mới.", encoding="utf-8")
+    fresh.add([bridge, weather], progress=False)
+    answer = fresh.ask("Vốn của dự án cầu vượt Trường Sơn là bao nhiêu?")
+    assert answer.quotes[0].highlighted_text == ["Công trình có hai nhánh, vốn của dự án là 242 tỉ đồng."]
+    answer = fresh.ask("How much will the Truong Son flyover cost?")
+    assert answer.abstained or "242 tỉ đồng" in " ".join(answer.quotes[0].highlighted_text)
