@@ -42,8 +42,9 @@ KIND_BONUS = 0.1
 DESCRIBED_BONUS = 0.2
 SECOND_HIGHLIGHT_MARGIN = 0.01
 
-# A date: "27/4", "năm 2022", a year; and the hyphenated day-month of many papers ("Sáng 6-2",
-# "ngày 8-3", "10-3-1975"), only after a word of time, since "thắng 2-1" and "3-5%" are not dates.
+# A date: "27/4", "năm 2022", a year; and the hyphenated or dotted day-month of many papers ("Sáng
+# 6-2", "ngày 3.2", "10-3-1975"), only after a word of time or with a year, since "thắng 2-1",
+# "3-5%" and "3.2 triệu" are not dates.
 DATE_PATTERN = re.compile(
     r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\bnăm \d{4}\b|\btháng \d{1,2}\b|\b(19|20)\d{2}\b"
     r"|\b(ngày|sáng|chiều|tối|trưa|đêm|hôm) \d{1,2}[-.]\d{1,2}\b|\b\d{1,2}-\d{1,2}-\d{4}\b",

@@ -41,7 +41,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of `text`, surrounding white space excluded."""
     spans, start = [], 0
     for match in SENTENCE_END.finditer(text):
-        if "\n" not in match.group() and _ends_in_abbreviation(text[start : match.start()]):
+        # the stop's last 60 characters are enough, and keep a long run of abbreviations linear
+        if "\n" not in match.group() and _ends_in_abbreviation(text[max(start, match.start() - 60) : match.start()]):
             continue
         spans.append((start, match.start()))
         start = match.end()
