@@ -319,9 +319,10 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
 def _english_thing_named(text: str) -> str | None:
     """What "it" stands for after the English question `text`: the first name ending in a thing's
     head noun ("the Cybersecurity Law", "the ESIWA project"; not "the National Assembly")."""
+    nouns = EN_NOUNS.split("|")
     for match in OBJECT_NAME.finditer(text):
         words = match.group(0).split()
-        if words[-1].lower() in EN_NOUNS.split("|"):
+        if words[-1].lower() in nouns:
             return " ".join(words[1:] if words[0].lower() == "the" else words)
     return None
 
