@@ -26,6 +26,8 @@ from qa.quoting import (
     holds_kind_asked,
     kind_asked,
     names_the_body,
+    speaks_of_years_asked,
+    years_asked,
 )
 from qa.retrieval import Retriever, load_language_shift
 from qa.text import detect_language, has_vietnamese_letters, nfc
@@ -50,8 +52,10 @@ MESSAGES = {
         "abstain": "Các bài báo hiện có không chứa thông tin trả lời câu hỏi này.",
         # the topic is there, the kind of fact asked for is not
         "abstain_kind": "Các bài báo có nói về điều này nhưng không nêu {what} bạn hỏi.",
+        "abstain_year": "Các bài báo có nói về điều này nhưng ở năm khác, không phải năm {year} bạn hỏi.",
         "date": "thời điểm",
         "number": "con số",
+        "amount": "số tiền",
         "author": "tên tác giả",
         "person": "người giữ chức vụ",
         "summary_answer": "Phần mở đầu bài “{title}”{date} tóm tắt nội dung chính:",
@@ -67,8 +71,10 @@ MESSAGES = {
         "answer": "According to “{title}”{date} (quoted in Vietnamese):",
         "abstain": "The articles do not contain an answer to this question.",
         "abstain_kind": "The articles discuss this but do not give the {what} you asked for.",
+        "abstain_year": "The articles discuss this, but in other years than {year}, the one you asked about.",
         "date": "date",
         "number": "number",
+        "amount": "sum of money",
         "author": "author",
         "person": "office holder",
         "summary_answer": "The opening of “{title}”{date} sums it up (quoted in Vietnamese):",
@@ -332,12 +338,13 @@ class Assistant:
         elif kind == "date":
             evidence = date_first(evidence)
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind) and names_the_body(evidence[0], effective)
+        years_found = not evidence or speaks_of_years_asked(evidence[0], effective)
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however
         # loosely the rest of the sentence matches the question
         described = bool(evidence) and describes_person_asked(evidence[0], effective)
         answer = Answer(
             question=question,
-            abstained=abstains(sure, threshold, kind_found, described),
+            abstained=abstains(sure, threshold, kind_found and years_found, described),
             language=language,
             effective_query=effective,
             confidence=round(sure, 4),
@@ -350,13 +357,16 @@ class Assistant:
                 "coverage": round(topic.coverage, 4),
                 "alignment": round(topic.alignment, 4),
                 "asked_kind_found": kind_found,
+                "years_found": years_found,
                 "person_described": described,
                 "threshold": threshold,
                 "group": group,
             }
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
-        if answer.abstained and sure >= threshold:  # abstained only for lack of the kind of fact asked
+        if not years_found:
+            answer.message = text["abstain_year"].format(year=", ".join(map(str, sorted(years_asked(effective)))))
+        elif answer.abstained and sure >= threshold:  # abstained only for lack of the kind of fact asked
             answer.message = text["abstain_kind"].format(what=text[kind])
         elif answer.abstained:
             answer.message = text["abstain"]

@@ -55,6 +55,14 @@ NUMBER_PATTERN = re.compile(
     r"\b\d+([.,]\d+)?\b|\b(hai|ba|bốn|sáu|bảy|tám|chín|mười|hàng chục|hàng trăm|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b",
     re.IGNORECASE,
 )
+CURRENCIES_VI = "đồng|dong|VND|VNĐ|USD|đô la|đô-la|do la|euro|EUR|bảng Anh|yên|nhân dân tệ|NDT|rupee|won"
+# A sum of money: a number (digits or words) with a currency or a scale ("75 triệu", "5 triệu đô la",
+# "$100", "2,5 tỷ đồng"); "6 quốc gia" and "hàng triệu người" are not.
+MONEY_PATTERN = re.compile(
+    rf"(\d[\d.,]*|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm))\s*(nghìn|ngàn|triệu|tỷ|tỉ|million|billion)?\s*"
+    rf"({CURRENCIES_VI}|dollars?|euros?)\b|[$€£¥]\s*\d|\d[\d.,]*\s*(nghìn|ngàn|triệu|tỷ|tỉ)\b",
+    re.IGNORECASE,
+)
 NAME_PATTERN = re.compile(rf"\b[{UPPER}]\w*(\s+[{UPPER}]\w*)+")
 # What kind of fact a question asks for, per question language. English "when" counts only where
 # it opens the question or a clause: "what did she say when closing …?" does not ask for a date.
@@ -92,6 +100,14 @@ ASKS = {
             r"khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao)\b",
             re.IGNORECASE,
         ),
+        # a sum of money: "bao nhiêu tiền", "Ngân sách … là bao nhiêu euro?", "mức phạt … bao nhiêu"
+        "amount": re.compile(
+            rf"\b(bao nhiêu|bao nhieu) (tiền|tien|{CURRENCIES_VI})\b"
+            r"|(?<!đánh )(?<!danh )\b(giá|kinh phí|kinh phi|ngân sách|ngan sach|vốn|chi phí|chi phi|tổng mức đầu tư|"
+            r"mức phạt|muc phat|tiền phạt|tien phat|lương|luong|doanh thu|lợi nhuận|loi nhuan|số tiền|so tien)\b"
+            r"[^?]*\b(bao nhiêu|bao nhieu)\b",
+            re.IGNORECASE,
+        ),
         "number": re.compile(r"\b(bao nhiêu|mấy|bao nhieu|may)\b", re.IGNORECASE),
         "person": re.compile(r"\b(ai)\b", re.IGNORECASE),
     },
@@ -117,12 +133,20 @@ ASKS = {
             r"(^|[,;(]\s*)((and|so|but)\s+)?when\b|\b(what date|what year|which year|what day|which day|since when)\b",
             re.IGNORECASE,
         ),
-        # also a quantity asked by its name or its unit ("What is the budget …?", "… in euros?"),
-        # as Vietnamese asks "Ngân sách … là bao nhiêu euro?"
+        "amount": re.compile(
+            r"\bhow much (money|funding|cash)\b"
+            r"|\bhow much (did|does|do|will|would|is|was|are|were)\b[^?]*\b(cost|costs|pay|paid|spend|spent|worth|"
+            r"invest|invested|raise|raised|earn|earned|charge|charged|fined?)\b"
+            r"|\bwhat (is|was|are|were) the (\w+ )?(budget|cost|price|fine|penalty|fee|salary|wage|revenue|profit|"
+            r"funding|investment)s?\b"
+            r"|\bin (euros?|dollars?|US dollars|USD|VND|dong|yuan|yen)\b",
+            re.IGNORECASE,
+        ),
+        # also a quantity asked by its name or its unit ("What is the population …?", "… in percent?")
         "number": re.compile(
             r"\b(how many|how much|what number)\b"
-            r"|\bwhat (is|was|are|were) the (\w+ )?(budget|cost|price|population|amount|percentage|proportion|number)\b"
-            r"|\bin (euros?|dollars?|US dollars|USD|VND|yuan|pounds|percent|per cent)\b",
+            r"|\bwhat (is|was|are|were) the (\w+ )?(population|amount|percentage|proportion|number)\b"
+            r"|\bin (pounds|percent|per cent)\b",
             re.IGNORECASE,
         ),
         "person": re.compile(r"\b(who|whom|whose)\b", re.IGNORECASE),
@@ -132,6 +156,7 @@ ASKS = {
 # patterns above, which score sentences, so that "Năm 1237", "66 triệu năm trước", "khi hệ thống …"
 # or "nhiều lần" still count. A highlight with none of it is on the topic but cannot answer.
 ANSWERS_KIND = {
+    "amount": re.compile(rf"{MONEY_PATTERN.pattern}|\b(miễn phí|không mất tiền)\b", re.IGNORECASE),
     "date": re.compile(
         rf"{DATE_PATTERN.pattern}|\d{{3,}}|\d\.\d{{3}}|\b(khi|lúc|năm trước|thế kỷ|thập niên|TCN|BP)\b",
         re.IGNORECASE,
@@ -304,6 +329,8 @@ def _has_kind(text: str, kind: str | None) -> bool:
         return bool(DATE_PATTERN.search(text))
     if kind == "number":
         return bool(NUMBER_PATTERN.search(_without_dates(text)))
+    if kind == "amount":
+        return bool(MONEY_PATTERN.search(text))
     if kind == "person":
         return bool(NAME_PATTERN.search(text))
     return False
@@ -444,6 +471,48 @@ def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
         return True
     texts = evidence.highlighted_text
     return any(ANSWERS_KIND[kind].search(_without_dates(t) if kind == "number" else t) for t in texts)
+
+
+# A year ("năm 2023", "in 2023", "8/2021"); a span of years ("2020-2024", "từ năm 2000 đến năm
+# 2005") holds every year in it.
+YEAR_PATTERN = re.compile(r"(?<![\d.,])(?:1[0-9]|20)\d{2}(?!\d|[.,]\d)")
+YEAR_SPAN = re.compile(
+    rf"({YEAR_PATTERN.pattern})\s*(?:[-–]|(?i:đến|tới|to|until|and)(?:\s+(?i:năm|the year))?)\s*"
+    rf"({YEAR_PATTERN.pattern})"
+)
+# A year that bounds or rounds the time asked about rather than naming it: "after 1935", "sau năm
+# 1935", "since 2010", "những năm 1700", "the 1990s".
+YEAR_NOT_ASKED = re.compile(
+    r"(?i:\b(?:after|before|since|until|by|sau|trước|truoc|từ|tu|kể từ|ke tu|đến|den|tới|toi|những|nhung|"
+    r"thập niên|thap nien|thập kỷ|thap ky)(?:\s+(?:năm|nam|the year))?\s+)"
+    rf"({YEAR_PATTERN.pattern})|({YEAR_PATTERN.pattern})s\b"
+)
+
+
+def years_in(text: str) -> set[int]:
+    """The years `text` speaks of, each year of a span included."""
+    years = {int(y) for y in YEAR_PATTERN.findall(text)}
+    for first, last in YEAR_SPAN.findall(text):
+        if 0 < int(last) - int(first) <= 50:
+            years.update(range(int(first), int(last) + 1))
+    return years
+
+
+def years_asked(question: str) -> set[int]:
+    """The years a question names as its time ("… in 2023?"), not those that only bound it."""
+    return years_in(YEAR_NOT_ASKED.sub(" ", question))
+
+
+def speaks_of_years_asked(evidence: Evidence, question: str) -> bool:
+    """False when the question names a year ("What did Indonesia sign in 2023?") that neither the
+    quoted passage nor its article's date holds, while the passage names other years: it tells of
+    another time. A passage naming no year at all may still be about the year asked, and one year
+    of several asked is enough ("in 2000-2005 compared to 1995-2000")."""
+    asked = years_asked(question)
+    told = years_in(evidence.passage.text)
+    if not asked or not told:
+        return True
+    return bool(asked & (told | years_in(evidence.passage.date or "")))
 
 
 # How far below the best passage a passage may score and still answer a "when" question the best

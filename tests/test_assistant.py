@@ -357,3 +357,24 @@ def test_a_date_does_not_answer_how_much(fresh, tmp_path):
     assert answer.quotes[0].highlighted_text == ["Công trình có hai nhánh, vốn của dự án là 242 tỉ đồng."]
     answer = fresh.ask("How much will the Truong Son flyover cost?")
     assert answer.abstained or "242 tỉ đồng" in " ".join(answer.quotes[0].highlighted_text)
+
+
+def test_asked_for_a_sum_of_money_a_count_does_not_answer(builtin):
+    """ "6 quốc gia" in the ESIWA sentence is a count, not the budget asked for: the assistant says
+    the articles give no sum, in both languages."""
+    answer = builtin.ask("What is the budget of the ESIWA project in euros?")
+    assert answer.abstained and "sum of money" in answer.message
+    assert "ESIWA" in answer.quotes[0].highlighted_text[0]  # the topic is found; the sum is not
+    assert builtin.ask("Ngân sách của dự án ESIWA là bao nhiêu euro?").abstained
+
+
+def test_a_year_the_quoted_passage_does_not_speak_of_abstains(builtin):
+    """The passage about the EU agreements names 2016 and 2021, never 2023."""
+    for question in (
+        "What agreement did Indonesia sign with the EU in 2023?",
+        "Indonesia đã ký hiệp định gì với EU năm 2023?",
+    ):
+        answer = builtin.ask(question)
+        assert answer.abstained and "2023" in answer.message, question
+    answer = builtin.ask("What agreement did Vietnam and the EU implement in 2016?")
+    assert not answer.abstained and "năm 2016" in answer.quotes[0].highlighted_text[0]

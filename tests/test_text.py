@@ -79,8 +79,9 @@ def test_kind_asked_reads_the_question_language():
     assert kind_asked("What may the EU share with Vietnam?", "en") is None
     assert kind_asked("How many chapters does the law have?", "en") == "number"
     # a quantity asked by its name or its unit, as "Ngân sách … là bao nhiêu euro?" asks it
-    assert kind_asked("What is the annual budget of the ESIWA project?", "en") == "number"
-    assert kind_asked("What was the cost of the project in euros?", "en") == "number"
+    assert kind_asked("What is the annual budget of the ESIWA project?", "en") == "amount"
+    assert kind_asked("What was the cost of the project in euros?", "en") == "amount"
+    assert kind_asked("What is the population of the city?", "en") == "number"
     assert kind_asked("What is the name of the project?", "en") is None
     # who wrote the article (its byline), in everyday words; a poem's author is any person
     assert kind_asked("Ai viết bài về buổi tiếp?", "vi") == kind_asked("Ai viết bài này?", "vi") == "author"
@@ -160,3 +161,40 @@ def test_hyphenated_and_dotted_day_months_are_dates_but_scores_and_ranges_are_no
         assert DATE_PATTERN.search(text), text
     for text in ("Việt Nam thắng 2-1", "tỷ lệ 3-5% người bệnh", "đạt 1.085,5 tỷ đồng", "giá 3.2 triệu"):
         assert not DATE_PATTERN.search(text), text
+
+
+def test_years_asked_are_the_ones_a_question_names_as_its_time():
+    from qa.quoting import years_asked, years_in
+
+    assert years_asked("What did Indonesia sign with the EU in 2023?") == {2023}
+    assert years_asked("Hội nghị ASEAN năm 2022 diễn ra ở đâu?") == {2022}
+    # bounds and eras name no year in particular
+    for question in ("After 1935, who was banned?", "Sau năm 1935, ai bị cấm?", "những năm 1700", "the 1990s"):
+        assert years_asked(question) == set(), question
+    # counts, prices and decimals are not years
+    assert years_in("1.500 người, 2,5 tỷ đồng, mã 20156") == set()
+    assert years_in("tháng 8/2021, giai đoạn 2014-2020, từ năm 2000 đến năm 2002") == {
+        2000,
+        2001,
+        2002,
+        *range(2014, 2022),
+    }
+
+
+def test_a_sum_of_money_is_asked_by_its_name_or_currency_and_answered_by_a_currency_or_scale():
+    from qa.quoting import MONEY_PATTERN
+
+    for question, language in (
+        ("What is the maximum fine under the law?", "en"),
+        ("How much did the bridge cost?", "en"),
+        ("What is the budget of the project in euros?", "en"),
+        ("Luật bị phạt tối đa bao nhiêu tiền?", "vi"),
+        ("Tổng mức đầu tư của cầu là bao nhiêu?", "vi"),
+    ):
+        assert kind_asked(question, language) == "amount", question
+    for question, language in (("How much land was flooded?", "en"), ("Đánh giá được bao nhiêu điểm?", "vi")):
+        assert kind_asked(question, language) == "number", question
+    for text in ("phạt 75 triệu", "5 triệu đô la tiền mặt", "$100", "2,5 tỷ đồng", "100 euro"):
+        assert MONEY_PATTERN.search(text), text
+    for text in ("6 quốc gia", "hàng triệu người", "năm 2016"):
+        assert not MONEY_PATTERN.search(text), text
