@@ -506,13 +506,17 @@ def years_asked(question: str) -> set[int]:
 def speaks_of_years_asked(evidence: Evidence, question: str) -> bool:
     """False when the question names a year ("What did Indonesia sign in 2023?") that neither the
     quoted passage nor its article's date holds, while the passage names other years: it tells of
-    another time. A passage naming no year at all may still be about the year asked, and one year
-    of several asked is enough ("in 2000-2005 compared to 1995-2000")."""
+    another time. A passage naming no year tells of its article's time or before, so not of a year
+    after the article came out ("Who won the AFF Cup in 2030?" of a 2017 report). One year of
+    several asked is enough ("in 2000-2005 compared to 1995-2000")."""
     asked = years_asked(question)
     told = years_in(evidence.passage.text)
-    if not asked or not told:
+    dated = years_in(evidence.passage.date or "")
+    if not asked:
         return True
-    return bool(asked & (told | years_in(evidence.passage.date or "")))
+    if told:
+        return bool(asked & (told | dated))
+    return not dated or min(asked) <= max(dated)
 
 
 # How far below the best passage a passage may score and still answer a "when" question the best

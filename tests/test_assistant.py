@@ -378,3 +378,23 @@ def test_a_year_the_quoted_passage_does_not_speak_of_abstains(builtin):
         assert answer.abstained and "2023" in answer.message, question
     answer = builtin.ask("What agreement did Vietnam and the EU implement in 2016?")
     assert not answer.abstained and "năm 2016" in answer.quotes[0].highlighted_text[0]
+
+
+def test_a_passage_naming_no_year_is_not_about_a_year_after_its_article(fresh, tmp_path):
+    """A 2017 report that names no year tells of 2017 or before: asked about 2030, it abstains."""
+    report = tmp_path / "aff.jsonl"
+    row = {
+        "title": "Thái Lan vô địch AFF Cup",
+        "date": "2017-01-05",
+        "text": "Tối qua, đội tuyển Thái Lan đã vô địch AFF Cup sau khi thắng Indonesia ở trận chung kết lượt về.",
+    }
+    report.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    weather = tmp_path / "thoi-tiet.txt"
+    weather.write_text("Miền Bắc đón rét\n\nTừ đêm mai, miền Bắc đón đợt không khí lạnh mới.", encoding="utf-8")
+    fresh.add([report, weather], progress=False)
+    for question in ("Who won the AFF Cup?", "Who won the AFF Cup in 2017?", "Đội nào vô địch AFF Cup năm 2016?"):
+        answer = fresh.ask(question)
+        assert not answer.abstained and "Thái Lan" in answer.quotes[0].highlighted_text[0], question
+    for question in ("Who won the AFF Cup in 2030?", "Đội nào vô địch AFF Cup năm 2030?"):
+        answer = fresh.ask(question)
+        assert answer.abstained and "2030" in answer.message, question
