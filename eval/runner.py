@@ -148,8 +148,8 @@ def _confidence(result: dict, coverage_weight: float) -> float:
 
 
 def _kind_missing(result: dict) -> bool:
-    """Abstained whatever the confidence: the question asks for a date, a number or the author
-    and the highlight lacks it, or names a year the quoted passage does not speak of."""
+    """Abstained whatever the confidence: the question asks for a date, a number, a sum or the
+    author and the highlight lacks it, or names a year the quoted passage does not speak of."""
     signals = result["signals"]
     return not (signals.get("asked_kind_found", True) and signals.get("years_found", True))
 

@@ -152,9 +152,9 @@ ASKS = {
         "person": re.compile(r"\b(who|whom|whose)\b", re.IGNORECASE),
     },
 }
-# What a highlight must hold, at the least, to answer a "when" or "how many" question: wider than the
-# patterns above, which score sentences, so that "Năm 1237", "66 triệu năm trước", "khi hệ thống …"
-# or "nhiều lần" still count. A highlight with none of it is on the topic but cannot answer.
+# What a highlight must hold, at the least, to answer a "when", "how many" or "how much money"
+# question: wider than the patterns above, which score sentences, so that "Năm 1237", "66 triệu năm
+# trước", "khi hệ thống …" or "nhiều lần" still count. A highlight with none of it is on the topic but cannot answer.
 ANSWERS_KIND = {
     "amount": re.compile(rf"{MONEY_PATTERN.pattern}|\b(miễn phí|không mất tiền)\b", re.IGNORECASE),
     "date": re.compile(
@@ -462,8 +462,8 @@ def names_the_body(evidence: Evidence, question: str) -> bool:
 
 
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
-    """False when the question asks (`kind_asked`) for a date, a number or the article's author and
-    the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người
+    """False when the question asks (`kind_asked`) for a date, a number, a sum of money or the
+    article's author and the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người
     tham dự?" quoting the guest list; "who wrote it?" of an article without a byline)."""
     if kind == "author":
         return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
