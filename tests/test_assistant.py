@@ -378,6 +378,11 @@ def test_a_year_the_quoted_passage_does_not_speak_of_abstains(builtin):
         assert answer.abstained and "2023" in answer.message, question
     answer = builtin.ask("What agreement did Vietnam and the EU implement in 2016?")
     assert not answer.abstained and "năm 2016" in answer.quotes[0].highlighted_text[0]
+    # a follow-up naming another year asks about that year, not the one before
+    history = ["What agreement did Vietnam and the EU implement in 2016?"]
+    answer = builtin.ask("What about in 2023?", history=history)
+    assert answer.abstained and "2023" in answer.message
+    assert not builtin.ask("What about in 2021?", history=history).abstained
 
 
 def test_a_passage_naming_no_year_is_not_about_a_year_after_its_article(fresh, tmp_path):
