@@ -339,8 +339,8 @@ class Assistant:
             evidence = date_first(evidence)
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind) and names_the_body(evidence[0], effective)
         # a follow-up naming a year ("Còn năm 2023 thì sao?") replaces the year of the turn before
-        dated_by = question if years_asked(question) else effective
-        years_found = not evidence or speaks_of_years_asked(evidence[0], dated_by)
+        years = years_asked(question) or years_asked(effective)
+        years_found = not evidence or speaks_of_years_asked(evidence[0], years)
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however
         # loosely the rest of the sentence matches the question
         described = bool(evidence) and describes_person_asked(evidence[0], effective)
@@ -367,7 +367,7 @@ class Assistant:
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
         if not years_found:
-            answer.message = text["abstain_year"].format(year=", ".join(map(str, sorted(years_asked(dated_by)))))
+            answer.message = text["abstain_year"].format(year=", ".join(map(str, sorted(years))))
         elif answer.abstained and sure >= threshold:  # abstained only for lack of the kind of fact asked
             answer.message = text["abstain_kind"].format(what=text[kind])
         elif answer.abstained:

@@ -154,7 +154,8 @@ ASKS = {
 }
 # What a highlight must hold, at the least, to answer a "when", "how many" or "how much money"
 # question: wider than the patterns above, which score sentences, so that "Năm 1237", "66 triệu năm
-# trước", "khi hệ thống …" or "nhiều lần" still count. A highlight with none of it is on the topic but cannot answer.
+# trước", "khi hệ thống …" or "nhiều lần" still count. A highlight with none of it is on the topic
+# but cannot answer.
 ANSWERS_KIND = {
     "amount": re.compile(rf"{MONEY_PATTERN.pattern}|\b(miễn phí|không mất tiền)\b", re.IGNORECASE),
     "date": re.compile(
@@ -463,8 +464,9 @@ def names_the_body(evidence: Evidence, question: str) -> bool:
 
 def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
     """False when the question asks (`kind_asked`) for a date, a number, a sum of money or the
-    article's author and the highlight holds none: a quote about the right topic that cannot answer ("Bao nhiêu người
-    tham dự?" quoting the guest list; "who wrote it?" of an article without a byline)."""
+    article's author and the highlight holds none: a quote about the right topic that cannot answer
+    ("Bao nhiêu người tham dự?" quoting the guest list; "who wrote it?" of an article without a
+    byline)."""
     if kind == "author":
         return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
     if kind not in ANSWERS_KIND:
@@ -503,17 +505,16 @@ def years_asked(question: str) -> set[int]:
     return years_in(YEAR_NOT_ASKED.sub(" ", question))
 
 
-def speaks_of_years_asked(evidence: Evidence, question: str) -> bool:
-    """False when the question names a year ("What did Indonesia sign in 2023?") that neither the
-    quoted passage nor its article's date holds, while the passage names other years: it tells of
-    another time. A passage naming no year tells of its article's time or before, so not of a year
-    after the article came out ("Who won the AFF Cup in 2030?" of a 2017 report). One year of
-    several asked is enough ("in 2000-2005 compared to 1995-2000")."""
-    asked = years_asked(question)
+def speaks_of_years_asked(evidence: Evidence, asked: set[int]) -> bool:
+    """False when the question names a year (`years_asked`: "What did Indonesia sign in 2023?")
+    that neither the quoted passage nor its article's date holds, while the passage names other
+    years: it tells of another time. A passage naming no year tells of its article's time or
+    before, so not of a year after the article came out ("Who won the AFF Cup in 2030?" of a 2017
+    report). One year of several asked is enough ("in 2000-2005 compared to 1995-2000")."""
+    if not asked:  # most questions: no passage read
+        return True
     told = years_in(evidence.passage.text)
     dated = years_in(evidence.passage.date or "")
-    if not asked:
-        return True
     if told:
         return bool(asked & (told | dated))
     return not dated or min(asked) <= max(dated)
@@ -699,5 +700,6 @@ def confidence(evidence: list[Evidence], coverage_weight: float) -> float:
 
 def abstains(sure: float, threshold: float, kind_found: bool, described: bool) -> bool:
     """The abstention rule (the eval runner's calibration replays it): below the threshold, unless
-    the highlight says who the person asked about is; or without the kind of fact asked for."""
+    the highlight says who the person asked about is; or, whatever the confidence, without the kind
+    of fact asked for (`kind_found` is False also when the quote speaks of another year)."""
     return (sure < threshold and not described) or not kind_found
