@@ -64,6 +64,20 @@ def _table(title: str, groups: dict[str, dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _run_xquad(args, index: Path, tmp: Path, whole_articles: bool, progress: bool) -> dict:
+    """XQuAD ingested into `index` (paragraphs, or whole articles), then asked."""
+    articles, questions = load_xquad(args.xquad, whole_articles=whole_articles)
+    assistant = Assistant.open(index, backend=args.backend)
+    try:
+        if assistant.store.count_articles() < len(articles):
+            jsonl = tmp / f"xquad-{'articles' if whole_articles else 'paragraphs'}.jsonl"
+            jsonl.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+            assistant.add([jsonl], progress=progress)
+        return run_xquad(assistant, questions, progress)
+    finally:
+        assistant.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -73,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="results/eval.json", help="where to write the JSON results")
     parser.add_argument("--xquad", default=str(DEFAULT_XQUAD), help="folder with xquad.vi.json and xquad.en.json")
     parser.add_argument("--xquad-index", default=None, help="index folder for XQuAD (default: a temp folder)")
-    parser.add_argument("--no-xquad", action="store_true", help="skip XQuAD")
+    parser.add_argument(
+        "--xquad-articles-index", default=None, help="index folder for XQuAD as whole articles (default: a temp folder)"
+    )
+    parser.add_argument("--no-xquad", action="store_true", help="skip XQuAD (both forms)")
     parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"])
     parser.add_argument("--calibrate", action="store_true", help="write measured abstention thresholds")
     parser.add_argument(
@@ -125,20 +142,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"BEIR export written to {args.beir}")
             assistant.close()
 
-            xquad = None
+            xquad = {}
             if not args.no_xquad:
-                folder = Path(args.xquad)
-                if not (folder / "xquad.vi.json").exists():
-                    print(f"XQuAD skipped: no xquad.vi.json in {folder} (give --xquad PATH)")
+                if not (Path(args.xquad) / "xquad.vi.json").exists():
+                    print(f"XQuAD skipped: no xquad.vi.json in {args.xquad} (give --xquad PATH)")
                 else:
-                    articles, xq = load_xquad(folder)
-                    xassistant = Assistant.open(args.xquad_index or Path(tmp) / "xquad", backend=args.backend)
-                    if xassistant.store.count_articles() < len(articles):
-                        jsonl = Path(tmp) / "xquad-articles.jsonl"
-                        jsonl.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
-                        xassistant.add([jsonl], progress=progress)
-                    xquad = run_xquad(xassistant, xq, progress)
-                    xassistant.close()
+                    for whole, index in ((False, args.xquad_index), (True, args.xquad_articles_index)):
+                        key = "whole_articles" if whole else "paragraphs"
+                        folder = index or Path(tmp) / f"xquad-{key}"
+                        xquad[key] = _run_xquad(args, folder, Path(tmp), whole, progress)
     except (QAError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -146,14 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     print(_table("Built-in question set, by language", {"all": report["overall"], **report["by_language"]}, HEADLINE))
     print(_table("By question type", report["by_type"], HEADLINE[:6]))
     print(_table("Follow-ups vs stand-alone (answerable)", report["follow_ups"], HEADLINE[:6]))
-    if xquad:
-        print(
-            _table(
-                "XQuAD paragraph retrieval (questions -> Vietnamese paragraphs)",
-                xquad,
-                ["recall@1", "recall@5", "mrr@10", "answer_in_highlight"],
-            )
-        )
+    titles = {
+        "paragraphs": "XQuAD paragraph retrieval (questions -> Vietnamese paragraphs, one article each)",
+        "whole_articles": "XQuAD passage retrieval within whole articles (the passage quoting the answer)",
+    }
+    for key, scores in xquad.items():
+        columns = ["recall@1", "recall@5", "mrr@10", "answer_in_highlight"]
+        print(_table(titles[key], scores, columns + ["article_recall@1"] * (key == "whole_articles")))
     fails = report["failures"]
     print(f"\n{len(fails)} failure(s):")
     for f in fails:
@@ -163,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"builtin": report, "xquad": xquad}, ensure_ascii=False, indent=2))
+    results = {"builtin": report, "xquad": xquad.get("paragraphs"), "xquad_whole_articles": xquad.get("whole_articles")}
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(f"\nresults written to {out}")
     floor = args.min_top_quote
     if floor is not None and report["overall"]["answer_in_top_quote"] < floor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from os.path import commonprefix
 
 import numpy as np
 
@@ -19,6 +20,27 @@ def normalize(text: str) -> str:
 def contains_answer(text: str, answers: list[str]) -> bool:
     haystack = normalize(text)
     return any(normalize(a) in haystack for a in answers)
+
+
+def answer_from(text: str, answers: list[str], source: str, context: int = 40) -> bool:
+    """`text` holds an answer where it quotes `source`: around one of its occurrences, at least
+    `context` characters (or all that either text has) read the same as around an occurrence in
+    `source`. Tells the passage holding the answer asked about from another passage of the same
+    article that holds the same words elsewhere."""
+    haystack, origin = normalize(text), normalize(source)
+    for answer in filter(None, map(normalize, answers)):
+        need = min(context, len(haystack) - len(answer), len(origin) - len(answer))
+        for at in _occurrences(haystack, answer):
+            for there in _occurrences(origin, answer):
+                left = len(commonprefix([haystack[:at][::-1], origin[:there][::-1]]))
+                right = len(commonprefix([haystack[at + len(answer) :], origin[there + len(answer) :]]))
+                if left + right >= need:
+                    return True
+    return False
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    return [m.start() for m in re.finditer(f"(?={re.escape(part)})", text)]
 
 
 def tokens(text: str) -> list[str]:

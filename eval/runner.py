@@ -2,7 +2,9 @@
 
 Two sets:
 - the project's own questions about the built-in articles (eval/questions.jsonl);
-- XQuAD (240 Wikipedia paragraphs ingested as articles; Vietnamese and English questions).
+- XQuAD (240 Wikipedia paragraphs ingested as articles; Vietnamese and English questions), and the
+  same paragraphs ingested as their 48 whole Wikipedia articles, where the passage holding the
+  answer must be told from the other passages of its article, as in news articles.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.metrics import contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
+from eval.metrics import answer_from, contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
 from qa import Assistant
 from qa.quoting import abstains
 from qa.retrieval import fit_language_shift
@@ -246,32 +248,40 @@ def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str,
 
 
 # ------------------------------------------------------------------ XQuAD
-def load_xquad(folder: str | Path) -> tuple[list[dict], list[dict]]:
-    """(articles as JSONL rows, questions) with Vietnamese paragraphs and vi + en questions."""
+def load_xquad(folder: str | Path, whole_articles: bool = False) -> tuple[list[dict], list[dict]]:
+    """(articles as JSONL rows, questions) with Vietnamese paragraphs and vi + en questions.
+
+    `whole_articles`: one article per Wikipedia article, its paragraphs joined, instead of one per
+    paragraph; each question then also carries its `paragraph`, which the right passage quotes."""
     folder = Path(folder)
     vi = json.loads((folder / "xquad.vi.json").read_text(encoding="utf-8"))["data"]
     en = json.loads((folder / "xquad.en.json").read_text(encoding="utf-8"))["data"]
     en_questions = {qa["id"]: qa["question"] for doc in en for p in doc["paragraphs"] for qa in p["qas"]}
     articles, questions = [], []
     for d, doc in enumerate(vi):
+        if whole_articles:
+            text = "\n\n".join(paragraph["context"] for paragraph in doc["paragraphs"])
+            articles.append({"id": f"xquad-{d:02d}", "title": doc.get("title", ""), "text": text})
         for p, paragraph in enumerate(doc["paragraphs"]):
-            article_id = f"xquad-{d:02d}-{p:02d}"
-            articles.append({"id": article_id, "title": doc.get("title", ""), "text": paragraph["context"]})
+            article_id = f"xquad-{d:02d}" if whole_articles else f"xquad-{d:02d}-{p:02d}"
+            if not whole_articles:
+                articles.append({"id": article_id, "title": doc.get("title", ""), "text": paragraph["context"]})
             for qa in paragraph["qas"]:
                 answers = [a["text"] for a in qa["answers"]]
                 for lang, text in (("vi", qa["question"]), ("en", en_questions.get(qa["id"]))):
                     if text:
-                        questions.append(
-                            {
-                                "id": f"{qa['id']}-{lang}",
-                                "lang": lang,
-                                "question": text,
-                                "article_id": article_id,
-                                "answers": answers,
-                                "pair": qa["id"],  # the same question in the other language
-                                "fold": d % 2,  # half of the Wikipedia articles, for cross-fitting
-                            }
-                        )
+                        question = {
+                            "id": f"{qa['id']}-{lang}",
+                            "lang": lang,
+                            "question": text,
+                            "article_id": article_id,
+                            "answers": answers,
+                            "pair": qa["id"],  # the same question in the other language
+                            "fold": d % 2,  # half of the Wikipedia articles, for cross-fitting
+                        }
+                        if whole_articles:
+                            question["paragraph"] = paragraph["context"]
+                        questions.append(question)
     return articles, questions
 
 
@@ -283,9 +293,18 @@ def xquad_language_shift(assistant: Assistant, questions: list[dict], folds=(0, 
     return fit_language_shift(assistant.model, [en[p] for p in pairs], [vi[p] for p in pairs])
 
 
+def _is_source(quote, question: dict) -> bool:
+    """The quote is from the question's article and, for whole articles, is the passage that holds
+    the answer in the question's paragraph."""
+    if quote.article_id != question["article_id"]:
+        return False
+    return "paragraph" not in question or answer_from(quote.text, question["answers"], question["paragraph"])
+
+
 def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True) -> dict:
-    """Paragraph retrieval per question language. English questions are answered with the language
-    shift fitted on the other half of the articles (cross-fitting), never on their own pairs."""
+    """Paragraph (or, for whole articles, passage) retrieval per question language. English
+    questions are answered with the language shift fitted on the other half of the articles
+    (cross-fitting), never on their own pairs."""
     shifts = {fold: {"en": xquad_language_shift(assistant, questions, folds=(1 - fold,))} for fold in (0, 1)}
     shipped = assistant.retriever.language_shift
     by_lang = defaultdict(list)
@@ -295,18 +314,19 @@ def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True
             started = time.perf_counter()
             answer = assistant.ask(q["question"], k=MAX_RANK)
             elapsed = (time.perf_counter() - started) * 1000
-            ids = [quote.article_id for quote in answer.quotes]
-            rank = first_relevant_rank([i == q["article_id"] for i in ids])
+            rank = first_relevant_rank([_is_source(quote, q) for quote in answer.quotes])
             top = answer.quotes[0] if answer.quotes else None
-            on_target = bool(top and top.article_id == q["article_id"])
+            on_target = bool(top and _is_source(top, q))
             in_highlight = on_target and contains_answer(" ".join(top.highlighted_text), q["answers"])
-            by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained))
+            right_article = bool(top and top.article_id == q["article_id"])
+            by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained, right_article))
     finally:
         assistant.retriever.language_shift = shipped
     out = {}
     for lang, rows in sorted(by_lang.items()):
         scores = retrieval_scores([r[0] for r in rows], cutoffs=(1, 5), mrr_at=10)
         scores["answer_in_highlight"] = sum(r[1] for r in rows) / len(rows)
+        scores["article_recall@1"] = sum(r[4] for r in rows) / len(rows)  # = recall@1 for paragraphs
         scores["abstained"] = sum(r[3] for r in rows) / len(rows)
         scores["questions"] = len(rows)
         scores["latency_ms"] = percentiles([r[2] for r in rows])

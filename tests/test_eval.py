@@ -6,8 +6,8 @@ import pytest
 from conftest import ROOT
 
 from eval.beir import export_beir
-from eval.metrics import contains_answer, retrieval_scores, token_f1
-from eval.runner import calibrate, load_questions, run_questions
+from eval.metrics import answer_from, contains_answer, retrieval_scores, token_f1
+from eval.runner import calibrate, load_questions, load_xquad, run_questions
 from qa import builtin_articles
 from qa.ingest import read_paths
 
@@ -116,3 +116,42 @@ def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
     # the threshold, even far below every other right answer
     fitted = calibrate(right + wrong + [_row(0.40, True, described=True)])
     assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+
+
+def test_answer_from_tells_which_paragraph_a_passage_quotes():
+    first = "Trường được thành lập năm 1990 tại Huế. Trường có ba khoa."
+    second = "Năm 1990, thành phố mở cây cầu đầu tiên qua sông Hương."
+    article = f"{first}\n\n{second}"
+    assert answer_from(article, ["1990"], second) and answer_from(article, ["1990"], first)
+    assert answer_from(first, ["năm 1990"], first)
+    assert not answer_from(second, ["1990"], first)
+    assert not answer_from(first, ["ba khoa"], second)
+    assert not answer_from(first, [""], first)
+
+
+def test_xquad_as_whole_articles(tmp_path):
+    """One article per Wikipedia article, its paragraphs joined; each question keeps its paragraph."""
+
+    def qa(qid, question, answer):
+        return {"id": qid, "question": question, "answers": [{"text": answer}]}
+
+    paragraphs = [
+        {"context": "Đoạn một nói về năm 1990.", "qas": [qa("q1", "Năm nào?", "1990")]},
+        {"context": "Đoạn hai nói về năm 2000.", "qas": [qa("q2", "Năm nào nữa?", "2000")]},
+    ]
+    english = [{"context": "", "qas": [qa("q1", "Which year?", "1990"), qa("q2", "What other year?", "2000")]}]
+    (tmp_path / "xquad.vi.json").write_text(json.dumps({"data": [{"title": "T", "paragraphs": paragraphs}]}))
+    (tmp_path / "xquad.en.json").write_text(json.dumps({"data": [{"title": "T", "paragraphs": english}]}))
+    articles, questions = load_xquad(tmp_path, whole_articles=True)
+    assert articles == [
+        {"id": "xquad-00", "title": "T", "text": "Đoạn một nói về năm 1990.\n\nĐoạn hai nói về năm 2000."}
+    ]
+    assert [(q["id"], q["article_id"], q["paragraph"]) for q in questions] == [
+        ("q1-vi", "xquad-00", "Đoạn một nói về năm 1990."),
+        ("q1-en", "xquad-00", "Đoạn một nói về năm 1990."),
+        ("q2-vi", "xquad-00", "Đoạn hai nói về năm 2000."),
+        ("q2-en", "xquad-00", "Đoạn hai nói về năm 2000."),
+    ]
+    articles, questions = load_xquad(tmp_path)
+    assert [a["id"] for a in articles] == ["xquad-00-00", "xquad-00-01"]
+    assert "paragraph" not in questions[0] and questions[2]["article_id"] == "xquad-00-01"
