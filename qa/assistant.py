@@ -338,7 +338,8 @@ class Assistant:
         elif kind == "date":
             evidence = date_first(evidence)
         kind_found = bool(evidence) and holds_kind_asked(evidence[0], kind) and names_the_body(evidence[0], effective)
-        # a follow-up naming a year ("Còn năm 2023 thì sao?") replaces the year of the turn before
+        # the years the user asks about now ("What did they sign in 2023?"), not those of the turn
+        # before that the rewritten query may carry; a time alone ("Còn năm 2023?") is rewritten so
         years = years_asked(question) or years_asked(effective)
         years_found = not evidence or speaks_of_years_asked(evidence[0], years)
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who, however

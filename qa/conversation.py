@@ -42,6 +42,17 @@ WHAT_ABOUT = re.compile(
     r"|(?P<vi2>.+?)\s+thì sao|(?:and )?(?:what|how) about\s+(?P<en>.+?))\s*\??\s*$",
     re.IGNORECASE,
 )
+# A time on its own ("in 2023", "năm 2023", "tháng 5/2023"): as a follow-up, the previous question
+# asked of another time. TIME_IN_QUESTION is the time a question already names, which it replaces.
+_TIME = (
+    r"(?:(?:in|on|during|vào|vao|trong)\s+)?(?:(?:the year|năm|nam|tháng|thang|ngày|ngay)\s+)?"
+    r"(?:\d{1,2}/){0,2}(?:1[0-9]|20)\d{2}"
+)
+TIME_ONLY = re.compile(
+    rf"^\s*(?:(?:and|và|va|còn|con)\s+)?(?P<time>{_TIME})\s*(?:thì sao|thi sao)?\s*\??\s*$", re.IGNORECASE
+)
+TIME_IN_QUESTION = re.compile(rf"\b{_TIME}\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
 ASKS = re.compile(
     r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b", re.IGNORECASE
 )
@@ -111,7 +122,7 @@ def user_questions(history) -> list[str]:
 
 def is_follow_up(question: str) -> bool:
     q = question.strip()
-    if WHAT_ABOUT.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q) or VI_IT.search(q):
+    if WHAT_ABOUT.match(q) or TIME_ONLY.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q) or VI_IT.search(q):
         return True
     reference = NOUN_REFERENCE.search(q)
     if reference and (reference.group("determiner") or "").lower() != "the":  # "the law" is weak
@@ -171,6 +182,16 @@ def persons_in(text: str) -> list[str]:
 def topic_of(text: str) -> str:
     """The previous query without its question words: the subject a follow-up keeps."""
     return " ".join(w for w in re.findall(r"[\wÀ-ỹ/]+", text) if w.lower() not in QUESTION_WORDS)
+
+
+def at_time(previous: str, time: str) -> str:
+    """The previous question asked of another time: "… implement in 2016?" + "in 2023" -> "…
+    implement in 2023?", "… năm 2017?" + "2016" -> "… năm 2016?"; a question that named no time
+    gets it at its end."""
+    if TIME_IN_QUESTION.search(previous):
+        bare = YEAR.fullmatch(time)  # a bare year takes the place of the year alone
+        return TIME_IN_QUESTION.sub(lambda m: YEAR.sub(time, m.group(0)) if bare else time, previous, count=1)
+    return f"{previous.rstrip(' ?')} {time}?"
 
 
 def swap_subject(previous: str, subject: str) -> str:
@@ -265,8 +286,14 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         return question
     q = question.strip()
     m = WHAT_ABOUT.match(q)
+    subject = (m.group("vi") or m.group("vi2") or m.group("en") or "").strip() if m else q
+    time = TIME_ONLY.match(subject)
+    if time:
+        # "Còn năm 2023 thì sao?", "And in 2021?": the same question at another time; the earlier
+        # time leaves the topic too, or it would still be searched and checked
+        topic = " ".join(TIME_IN_QUESTION.sub(" ", topic_of(previous.effective_query)).split())
+        return f"{at_time(previous.question, time.group('time'))} ({topic})"
     if m:
-        subject = (m.group("vi") or m.group("vi2") or m.group("en") or "").strip()
         # "Còn có hiệu lực từ ngày nào?" is a new question about the same subject; otherwise the
         # previous question is asked of the new subject, the old one kept as context (its qualifiers,
         # "Vietnam–EU", often still apply).

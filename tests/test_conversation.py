@@ -64,6 +64,24 @@ def test_what_about_replaces_the_name_of_the_same_kind():
     assert rewrite("What about Japan?", turn("What did Vietnam propose?")).startswith("What did Japan propose?")
 
 
+def test_a_time_on_its_own_asks_the_previous_question_of_that_time():
+    """The new time takes the place of the old one, which leaves the topic too: a rewritten query
+    still naming 2016 would be searched, and year-checked, for 2016."""
+    earlier = "What agreement did Vietnam and the EU implement in 2016?"
+    assert rewrite("What about in 2023?", turn(earlier)) == (
+        "What agreement did Vietnam and the EU implement in 2023? (agreement Vietnam and EU implement)"
+    )
+    earlier = "Việt Nam và EU triển khai hiệp định nào năm 2016?"
+    asked_again = "Việt Nam và EU triển khai hiệp định nào năm 2023? (Việt Nam EU triển khai hiệp định)"
+    for follow_up in ("Còn năm 2023 thì sao?", "Còn năm 2023?", "Và năm 2023?", "2023?"):
+        assert rewrite(follow_up, turn(earlier)) == asked_again
+    assert rewrite("And in 2016?", turn("Who won the AFF Cup?")) == "Who won the AFF Cup in 2016? (won AFF Cup)"
+    assert rewrite("Còn tháng 5/2020 thì sao?", turn("Luật có hiệu lực từ ngày 1/1/2019?")).startswith(
+        "Luật có hiệu lực từ tháng 5/2020?"
+    )
+    assert is_follow_up("In 2023?") and not is_follow_up("What happened in 2023?")
+
+
 def test_new_question_about_the_same_subject_keeps_the_topic():
     rewritten = rewrite("Còn được thông qua ngày nào?", turn("Luật An ninh mạng có hiệu lực từ ngày nào?"))
     assert rewritten.startswith("được thông qua ngày nào") and "Luật An ninh mạng" in rewritten
