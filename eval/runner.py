@@ -316,8 +316,7 @@ def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True
             elapsed = (time.perf_counter() - started) * 1000
             rank = first_relevant_rank([_is_source(quote, q) for quote in answer.quotes])
             top = answer.quotes[0] if answer.quotes else None
-            on_target = bool(top and _is_source(top, q))
-            in_highlight = on_target and contains_answer(" ".join(top.highlighted_text), q["answers"])
+            in_highlight = rank == 1 and contains_answer(" ".join(top.highlighted_text), q["answers"])
             right_article = bool(top and top.article_id == q["article_id"])
             by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained, right_article))
     finally:

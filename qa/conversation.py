@@ -13,7 +13,7 @@ from functools import cache
 
 from babel import Locale
 
-from qa.text import UPPER, has_vietnamese_letters, syllables
+from qa.text import UPPER, YEAR_PATTERN, has_vietnamese_letters, syllables
 
 # Pronouns that point back to someone (or something) said before.
 VI_ANAPHORA = re.compile(
@@ -46,13 +46,12 @@ WHAT_ABOUT = re.compile(
 # asked of another time. TIME_IN_QUESTION is the time a question already names, which it replaces.
 _TIME = (
     r"(?:(?:in|on|during|vào|vao|trong)\s+)?(?:(?:the year|năm|nam|tháng|thang|ngày|ngay)\s+)?"
-    r"(?:\d{1,2}/){0,2}(?:1[0-9]|20)\d{2}"
+    rf"(?:\d{{1,2}}/){{0,2}}{YEAR_PATTERN.pattern}"
 )
 TIME_ONLY = re.compile(
     rf"^\s*(?:(?:and|và|va|còn|con)\s+)?(?P<time>{_TIME})\s*(?:thì sao|thi sao)?\s*\??\s*$", re.IGNORECASE
 )
 TIME_IN_QUESTION = re.compile(rf"\b{_TIME}\b", re.IGNORECASE)
-YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
 ASKS = re.compile(
     r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b", re.IGNORECASE
 )
@@ -189,8 +188,8 @@ def at_time(previous: str, time: str) -> str:
     implement in 2023?", "… năm 2017?" + "2016" -> "… năm 2016?"; a question that named no time
     gets it at its end."""
     if TIME_IN_QUESTION.search(previous):
-        bare = YEAR.fullmatch(time)  # a bare year takes the place of the year alone
-        return TIME_IN_QUESTION.sub(lambda m: YEAR.sub(time, m.group(0)) if bare else time, previous, count=1)
+        bare = YEAR_PATTERN.fullmatch(time)  # a bare year takes the place of the year alone
+        return TIME_IN_QUESTION.sub(lambda m: YEAR_PATTERN.sub(time, m.group(0)) if bare else time, previous, count=1)
     return f"{previous.rstrip(' ?')} {time}?"
 
 

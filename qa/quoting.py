@@ -17,7 +17,15 @@ from embeddings import maxsim, similarity_matrices
 from qa.conversation import NAME_BODY, WHO_IS
 from qa.glossary import Glossary
 from qa.retrieval import Hit, vietnamese_rendering
-from qa.text import UPPER, has_vietnamese_letters, names_and_numbers, plain_form, strip_accents, syllables
+from qa.text import (
+    UPPER,
+    YEAR_PATTERN,
+    has_vietnamese_letters,
+    names_and_numbers,
+    plain_form,
+    strip_accents,
+    syllables,
+)
 from qa.types import Quote
 from store import PassageStore, StoredPassage, StoredSentence
 
@@ -475,9 +483,8 @@ def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
     return any(ANSWERS_KIND[kind].search(_without_dates(t) if kind == "number" else t) for t in texts)
 
 
-# A year ("năm 2023", "in 2023", "8/2021"); a span of years ("2020-2024", "từ năm 2000 đến năm
-# 2005") holds every year in it.
-YEAR_PATTERN = re.compile(r"(?<![\d.,])(?:1[0-9]|20)\d{2}(?!\d|[.,]\d)")
+# A span of years ("2020-2024", "từ năm 2000 đến năm 2005") holds every year in it; a single year
+# is `YEAR_PATTERN` ("năm 2023", "in 2023", "8/2021").
 YEAR_SPAN = re.compile(
     rf"({YEAR_PATTERN.pattern})\s*(?:[-–]|(?i:đến|tới|to|until|and)(?:\s+(?i:năm|the year))?)\s*"
     rf"({YEAR_PATTERN.pattern})"

@@ -20,6 +20,9 @@ SENTENCE_END = re.compile(rf"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[{UP
 ABBREVIATIONS = frozenset(
     "tp tx tt q p h ts ths gs pgs bs bsck ks kts ls nsnd nsưt mr mrs ms dr prof st jr sr gen col lt sgt no".split()
 )
+# A year, 1000-2099, not part of a longer number ("12.2023", "2023,5"); qa.quoting reads the years
+# a question asks about with it, qa.conversation the time a follow-up replaces.
+YEAR_PATTERN = re.compile(r"(?<![\d.,])(?:1[0-9]|20)\d{2}(?!\d|[.,]\d)")
 WORD_BEFORE_STOP = re.compile(r"(\w+)\.$")  # the last part of "PGS.TS." too
 # An initial: one capital letter after a capitalised word or another initial ("John C. Messenger",
 # "Nguyễn Văn H. (35 tuổi)"); "ở sảnh B. Tuy nhiên" still ends there, and so do the one-letter
