@@ -20,6 +20,12 @@ import simplemma
 GLOSSARY = Path(__file__).with_name("data") / "glossary_vi_en.tsv"
 MAX_PHRASE = 4
 ENGLISH_WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*")
+# English words that carry no content of their own (question words, function words), lower-case.
+FUNCTION_WORDS = frozenset(
+    "what who whom whose when where which why how did does do is are was were be been the a an of in on "
+    "at to for from by with about as and or that this these those it its he she his her they their has "
+    "have had according since".split()
+)
 
 
 def lemma(word: str) -> str:
@@ -63,7 +69,8 @@ class Glossary:
     def default(cls) -> Glossary:
         return cls.read(GLOSSARY)
 
-    def senses(self, text: str) -> list[tuple[str, list[str]]]:
+    @lru_cache(maxsize=256)  # noqa: B019 - one glossary lives for the process; a question is read several times
+    def senses(self, text: str) -> tuple[tuple[str, list[str]], ...]:
         """The text's words and phrases in order, each with the Vietnamese words it may stand for
         (none when the glossary does not know it); a phrase is matched whole before its words."""
         originals = ENGLISH_WORD.findall(text)
@@ -80,7 +87,20 @@ class Glossary:
             else:
                 out.append((originals[i], []))
                 i += 1
-        return out
+        return tuple(out)
+
+    def translated_share(self, text: str) -> float:
+        """Share of the text's content words (`FUNCTION_WORDS` aside) that the glossary puts into
+        Vietnamese, phrases counted by their words: how far the Vietnamese rendering can be trusted
+        to say what was asked (1.0 for a text of function words only)."""
+        counted = translated = 0
+        for phrase, renderings in self.senses(text):
+            words = phrase.lower().split()
+            if all(w in FUNCTION_WORDS or lemma(w) in FUNCTION_WORDS for w in words):
+                continue
+            counted += len(words)
+            translated += len(words) if renderings else 0
+        return translated / counted if counted else 1.0
 
     def translate(self, question: str) -> list[str]:
         """Vietnamese words for the question's English words and phrases, in question order, each

@@ -15,7 +15,7 @@ import numpy as np
 
 from embeddings import maxsim, similarity_matrices
 from qa.conversation import NAME_BODY, WHO_IS
-from qa.glossary import Glossary
+from qa.glossary import FUNCTION_WORDS, Glossary
 from qa.retrieval import Hit, vietnamese_rendering
 from qa.text import (
     UPPER,
@@ -184,11 +184,7 @@ STOPWORDS = {
         "de voi trong tren ve tu den o cho boi vi neu hay hoac da dang se bi rang thuoc theo nhat nhieu lam "
         "roi con ong ba anh chi ho nguoi ngai".split()
     ),
-    "en": frozenset(
-        "what who whom whose when where which why how did does do is are was were be been the a an of in on "
-        "at to for from by with about as and or that this these those it its he she his her they their has "
-        "have had according since".split()
-    ),
+    "en": FUNCTION_WORDS,
 }
 
 

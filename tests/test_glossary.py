@@ -3,7 +3,7 @@
 import unicodedata
 
 from qa.glossary import GLOSSARY, Glossary, lemma
-from qa.retrieval import query_terms
+from qa.retrieval import ENGLISH_LEXICAL_WEIGHT, LEXICAL_WEIGHT, lexical_weight, query_terms
 
 
 def test_english_words_come_out_in_the_articles_words():
@@ -46,3 +46,16 @@ def test_english_bm25_terms_are_the_names_and_the_glossary_words():
     assert {"bộ", "trưởng", "chuyển", "giao", "eu"} <= set(terms)
     assert "the" not in terms and "ask" not in terms
     assert len(terms) == len(set(terms))
+
+
+def test_the_lexical_weight_of_an_english_question_follows_how_much_the_glossary_translates():
+    glossary = Glossary.default()
+    news = "Who is the Dutch ambassador to Vietnam?"  # every content word known
+    science = "What is the Krebs cycle's role in aerobic respiration?"  # Wikipedia-style words it lacks
+    assert glossary.translated_share(news) == 1.0
+    assert 0.0 < glossary.translated_share(science) < 0.5
+    assert glossary.translated_share("What is it?") == 1.0, "function words alone leave nothing untranslated"
+    low, high = ENGLISH_LEXICAL_WEIGHT
+    assert lexical_weight(news, "en") == high
+    assert low < lexical_weight(science, "en") < (low + high) / 2
+    assert lexical_weight(science, "vi") == LEXICAL_WEIGHT
