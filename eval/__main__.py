@@ -21,6 +21,7 @@ from eval.beir import export_beir
 from eval.runner import (
     QUESTIONS,
     calibrate,
+    cross_fitted_shifts,
     cross_validated_abstention,
     load_questions,
     load_xquad,
@@ -64,7 +65,7 @@ def _table(title: str, groups: dict[str, dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _run_xquad(args, index: Path, tmp: Path, whole_articles: bool, progress: bool) -> dict:
+def _run_xquad(args, index: Path, tmp: Path, whole_articles: bool, progress: bool, shifts: dict) -> dict:
     """XQuAD ingested into `index` (paragraphs, or whole articles), then asked."""
     articles, questions = load_xquad(args.xquad, whole_articles=whole_articles)
     assistant = Assistant.open(index, backend=args.backend)
@@ -73,7 +74,7 @@ def _run_xquad(args, index: Path, tmp: Path, whole_articles: bool, progress: boo
             jsonl = tmp / f"xquad-{'articles' if whole_articles else 'paragraphs'}.jsonl"
             jsonl.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
             assistant.add([jsonl], progress=progress)
-        return run_xquad(assistant, questions, progress)
+        return run_xquad(assistant, questions, progress, shifts)
     finally:
         assistant.close()
 
@@ -140,17 +141,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.beir:
                 export_beir(assistant, questions, args.beir)
                 print(f"BEIR export written to {args.beir}")
+            with_xquad = not args.no_xquad and (Path(args.xquad) / "xquad.vi.json").exists()
+            if not args.no_xquad and not with_xquad:
+                print(f"XQuAD skipped: no xquad.vi.json in {args.xquad} (give --xquad PATH)")
+            # both XQuAD forms ask the same question pairs: their language shifts are fitted once
+            shifts = cross_fitted_shifts(assistant, load_xquad(args.xquad)[1]) if with_xquad else {}
             assistant.close()
 
             xquad = {}
-            if not args.no_xquad:
-                if not (Path(args.xquad) / "xquad.vi.json").exists():
-                    print(f"XQuAD skipped: no xquad.vi.json in {args.xquad} (give --xquad PATH)")
-                else:
-                    for whole, index in ((False, args.xquad_index), (True, args.xquad_articles_index)):
-                        key = "whole_articles" if whole else "paragraphs"
-                        folder = index or Path(tmp) / f"xquad-{key}"
-                        xquad[key] = _run_xquad(args, folder, Path(tmp), whole, progress)
+            for whole, index in ((False, args.xquad_index), (True, args.xquad_articles_index)):
+                if with_xquad:
+                    key = "whole_articles" if whole else "paragraphs"
+                    folder = index or Path(tmp) / f"xquad-{key}"
+                    xquad[key] = _run_xquad(args, folder, Path(tmp), whole, progress, shifts)
     except (QAError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

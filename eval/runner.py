@@ -301,11 +301,22 @@ def _is_source(quote, question: dict) -> bool:
     return "paragraph" not in question or answer_from(quote.text, question["answers"], question["paragraph"])
 
 
-def run_xquad(assistant: Assistant, questions: list[dict], progress: bool = True) -> dict:
+def cross_fitted_shifts(assistant: Assistant, questions: list[dict]) -> dict[int, dict[str, np.ndarray]]:
+    """{article fold: the language shift fitted on the other fold's question pairs}."""
+    return {fold: {"en": xquad_language_shift(assistant, questions, folds=(1 - fold,))} for fold in (0, 1)}
+
+
+def run_xquad(
+    assistant: Assistant,
+    questions: list[dict],
+    progress: bool = True,
+    shifts: dict[int, dict[str, np.ndarray]] | None = None,
+) -> dict:
     """Paragraph (or, for whole articles, passage) retrieval per question language. English
     questions are answered with the language shift fitted on the other half of the articles
-    (cross-fitting), never on their own pairs."""
-    shifts = {fold: {"en": xquad_language_shift(assistant, questions, folds=(1 - fold,))} for fold in (0, 1)}
+    (cross-fitting), never on their own pairs; `shifts` (`cross_fitted_shifts`) saves fitting
+    them again for the same questions and model."""
+    shifts = shifts or cross_fitted_shifts(assistant, questions)
     shipped = assistant.retriever.language_shift
     by_lang = defaultdict(list)
     try:
