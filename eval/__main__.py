@@ -149,11 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             assistant.close()
 
             xquad = {}
-            for whole, index in ((False, args.xquad_index), (True, args.xquad_articles_index)):
-                if with_xquad:
-                    key = "whole_articles" if whole else "paragraphs"
-                    folder = index or Path(tmp) / f"xquad-{key}"
-                    xquad[key] = _run_xquad(args, folder, Path(tmp), whole, progress, shifts)
+            forms = ((False, args.xquad_index), (True, args.xquad_articles_index)) if with_xquad else ()
+            for whole, index in forms:
+                key = "whole_articles" if whole else "paragraphs"
+                folder = index or Path(tmp) / f"xquad-{key}"
+                xquad[key] = _run_xquad(args, folder, Path(tmp), whole, progress, shifts)
     except (QAError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
