@@ -27,6 +27,7 @@ from eval.runner import (
     load_xquad,
     run_questions,
     run_xquad,
+    typed_without_diacritics,
     xquad_language_shift,
 )
 from qa import Assistant, QAError
@@ -74,7 +75,7 @@ def _run_xquad(args, index: Path, tmp: Path, whole_articles: bool, progress: boo
             jsonl = tmp / f"xquad-{'articles' if whole_articles else 'paragraphs'}.jsonl"
             jsonl.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
             assistant.add([jsonl], progress=progress)
-        return run_xquad(assistant, questions, progress, shifts)
+        return run_xquad(assistant, questions + typed_without_diacritics(questions), progress, shifts)
     finally:
         assistant.close()
 
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 assistant.add([builtin_articles()], progress=False)
             if args.calibrate:
                 # measure every question's signals without abstaining, then fit
-                groups = ("vi", "vi-plain", "en")
+                groups = ("vi", "en")
                 assistant.calibration = {
                     "abstain_below": dict.fromkeys(groups, -9.0),
                     "coverage_weight": dict.fromkeys(groups, 0.0),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa.conversation import Turn, rewrite, small_talk, user_questions
+from qa.diacritics import Restorer
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError
 from qa.indexer import Indexer
 from qa.quoting import (
@@ -38,12 +39,14 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 HISTORY_TURNS = 3
+# Passages of a first, accent-free search whose wording helps put a question's diacritics back.
+RESTORE_CONTEXT = 20
 CALIBRATION = Path(__file__).with_name("calibration.json")
 # Below this confidence the articles are taken not to answer. Measured, not picked: written to
 # qa/calibration.json from eval/questions.jsonl by `python -m eval --calibrate` (see README).
 DEFAULT_CALIBRATION = {
-    "abstain_below": {"vi": 0.9, "vi-plain": 0.85, "en": 0.8},
-    "coverage_weight": {"vi": 0.2, "vi-plain": 0.2, "en": 0.1},
+    "abstain_below": {"vi": 0.9, "en": 0.8},
+    "coverage_weight": {"vi": 0.2, "en": 0.1},
 }
 
 MESSAGES = {
@@ -119,11 +122,6 @@ def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | Non
         return _model_cache[key]
 
 
-def calibration_group(question: str, language: str) -> str:
-    """Vietnamese typed without diacritics scores lower with the model, so it is calibrated apart."""
-    return "vi-plain" if language == "vi" and not has_vietnamese_letters(question) else language
-
-
 def load_calibration() -> dict[str, dict[str, float]]:
     """{"abstain_below": {lang: threshold}, "coverage_weight": {lang: weight}}."""
     try:
@@ -168,7 +166,7 @@ class Assistant:
 
     @property
     def calibration(self) -> dict:
-        """Abstention thresholds and coverage weights per language group (see qa/calibration.json)."""
+        """Abstention thresholds and coverage weights per question language (see qa/calibration.json)."""
         return self._calibration
 
     @calibration.setter
@@ -271,10 +269,21 @@ class Assistant:
                 raise EmptyIndex("the index holds no article yet: add some first")
             questions = [q for q in user_questions(history) if not small_talk(q)]
             previous, previous_answer = self._resolve_history(questions[-HISTORY_TURNS:])
-            effective = rewrite(question, previous, previous_answer)
-            answer = self._answer(question, effective, language, k, previous.article_id if previous else None)
+            restored = self._with_diacritics(question, language)
+            effective = rewrite(restored, previous, previous_answer)
+            answer = self._answer(restored, effective, language, k, previous.article_id if previous else None)
+            answer.question = question
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
+
+    def _with_diacritics(self, question: str, language: str) -> str:
+        """A Vietnamese question typed without diacritics with them put back (qa/diacritics.py),
+        helped by the wording of the passages an accent-free search finds; any other unchanged."""
+        if language != "vi" or has_vietnamese_letters(question):
+            return question
+        hits = self.retriever.run(question, language, top_k=RESTORE_CONTEXT)
+        passages = self.store.passages([hit.passage_id for hit in hits])
+        return Restorer(p.text for p in passages.values()).restore(question)
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
         kind = kind_asked(effective, language)
@@ -327,9 +336,8 @@ class Assistant:
         quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
         evidence = quoter.rank(effective, vector, hits, language, question_tokens=tokens)
         cal = self.calibration
-        group = calibration_group(question, language)
-        sure = confidence(evidence, cal["coverage_weight"].get(group, 0.0))
-        threshold = cal["abstain_below"].get(group, cal["abstain_below"]["vi"])
+        sure = confidence(evidence, cal["coverage_weight"].get(language, 0.0))
+        threshold = cal["abstain_below"].get(language, cal["abstain_below"]["vi"])
         # confidence and its signals are about the topic (is the article asked about here?); then
         # a question for the article's author quotes its byline
         topic = evidence[0] if evidence else None
@@ -363,7 +371,7 @@ class Assistant:
                 "years_found": years_found,
                 "person_described": described,
                 "threshold": threshold,
-                "group": group,
+                "group": language,
             }
         answer.quotes = self._quotes(evidence, k) if evidence else []
         text = MESSAGES[language]
@@ -390,9 +398,10 @@ class Assistant:
             key = (self.store.generation, previous.effective_query if previous else None, q)
             cached = self._turns.get(key)
             if cached is None:
-                q = nfc(q)
+                language = detect_language(q)
+                q = self._with_diacritics(nfc(q), language)
                 effective = rewrite(q, previous, previous_answer)
-                answer = self._answer(q, effective, detect_language(q), 1, previous.article_id if previous else None)
+                answer = self._answer(q, effective, language, 1, previous.article_id if previous else None)
                 top = answer.quotes[0] if answer.quotes and not answer.abstained else None
                 turn = Turn(q, effective, top.article_id if top else None)
                 said = " ".join(top.highlighted_text) if top else ""

@@ -121,7 +121,7 @@ def _identifier():
 # Words that tell the two languages apart when a Vietnamese question is typed without diacritics.
 VI_PLAIN = frozenset(
     "la gi nao dau bao nhieu sao ai cua nhung duoc trong voi thi con khi nhu the ngay nam co khong ong ba "
-    "ay do nay tai vi hoi thao luat bo truong".split()
+    "ay do nay tai vi hoi thao luat bo truong bai tat ve ke ten cac".split()
 )
 EN_WORDS = frozenset(
     "the a an is are was were what who whom when where which why how did does do of in on to for with "

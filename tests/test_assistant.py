@@ -42,6 +42,22 @@ def test_question_without_diacritics(builtin):
     answer = builtin.ask("luat an ninh mang co hieu luc khi nao")
     assert answer.language == "vi" and not answer.abstained
     assert "1/1/2019" in _highlight(answer)
+    # searched with its diacritics put back; the question stays as typed
+    assert answer.effective_query == "luật an ninh mạng có hiệu lực khi nào"
+    assert answer.question == "luat an ninh mang co hieu luc khi nao"
+
+
+def test_unanswerable_questions_without_diacritics_abstain_as_with_them(builtin):
+    for typed in ("Bo truong To Lam sinh nam nao?", "Ai la Thu tuong Nhat Ban hien nay?"):
+        answer = builtin.ask(typed)
+        assert answer.abstained, (typed, answer.confidence)
+        assert answer.confidence == builtin.ask(answer.effective_query).confidence
+
+
+def test_follow_up_without_diacritics(builtin):
+    answer = builtin.ask("Ong ay de nghi EU dieu gi?", history=["Ai da tiep ngai Gunnar Wiegand?"])
+    assert answer.effective_query == "Tô Lâm đề nghị EU điều gì?"
+    assert not answer.abstained and "chia sẻ kinh nghiệm" in _highlight(answer)
 
 
 def test_decomposed_question_is_answered_like_the_composed_one(builtin):

@@ -7,7 +7,7 @@ from conftest import ROOT
 
 from eval.beir import export_beir
 from eval.metrics import answer_from, contains_answer, retrieval_scores, token_f1
-from eval.runner import calibrate, load_questions, load_xquad, run_questions
+from eval.runner import calibrate, load_questions, load_xquad, run_questions, typed_without_diacritics
 from qa import builtin_articles
 from qa.ingest import read_paths
 
@@ -85,7 +85,9 @@ def test_beir_export(builtin, questions, tmp_path):
     assert all(line.split("\t")[1] in corpus_ids for line in qrels[1:])
 
 
-def _row(similarity: float, answerable: bool, kind_found: bool = True, described: bool = False) -> dict:
+def _row(
+    similarity: float, answerable: bool, kind_found: bool = True, described: bool = False, query: str = ""
+) -> dict:
     signals = {
         "group": "vi",
         "sentence_similarity": similarity,
@@ -93,7 +95,7 @@ def _row(similarity: float, answerable: bool, kind_found: bool = True, described
         "asked_kind_found": kind_found,
         "person_described": described,
     }
-    return {"answerable": answerable, "in_top_quote": answerable, "signals": signals}
+    return {"answerable": answerable, "in_top_quote": answerable, "signals": signals, "effective_query": query}
 
 
 def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
@@ -111,6 +113,10 @@ def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
     # one more unanswerable question at 0.803, above the first two right answers: the budget would
     # allow catching it, but that turns away two right answers for one wrong one, so it is not caught
     fitted = calibrate(right + wrong + [_row(0.803, False)])
+    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+    # nor when it was also asked without diacritics: put back, it is the same question, counted once
+    copies = [_row(0.803, False, query="Ai là Thủ tướng Nhật Bản?") for _ in range(3)]
+    fitted = calibrate(right + wrong + copies)
     assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
     # a "who is X?" answered by an apposition is answered whatever its confidence: it does not set
     # the threshold, even far below every other right answer
@@ -155,3 +161,8 @@ def test_xquad_as_whole_articles(tmp_path):
     articles, questions = load_xquad(tmp_path)
     assert [a["id"] for a in articles] == ["xquad-00-00", "xquad-00-01"]
     assert "paragraph" not in questions[0] and questions[2]["article_id"] == "xquad-00-01"
+    # the Vietnamese questions again, as typed without diacritics, for their own row
+    assert [(q["id"], q["lang"], q["question"], q["article_id"]) for q in typed_without_diacritics(questions)] == [
+        ("q1-vi-plain", "vi-plain", "Nam nao?", "xquad-00-00"),
+        ("q2-vi-plain", "vi-plain", "Nam nao nua?", "xquad-00-01"),
+    ]

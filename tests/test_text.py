@@ -59,6 +59,10 @@ def test_language_detection():
     assert detect_language("luat an ninh mang co hieu luc khi nao") == "vi"
     assert detect_language("When did the Cybersecurity Law take effect?") == "en"
     assert detect_language("ESIWA la gi?") == "vi"
+    # py3langid takes these for English; their words settle it
+    assert detect_language("Tom tat bai viet ve World Cup 2022.") == "vi"
+    assert detect_language("Ke ten mot benh tu mien dich thuong gap.") == "vi"
+    assert detect_language("Who is Tom?") == "en"
 
 
 def test_frame_phrases_leave_the_content_terms():
