@@ -31,7 +31,7 @@ from qa.quoting import (
     years_asked,
 )
 from qa.retrieval import Retriever, load_language_shift
-from qa.text import detect_language, has_vietnamese_letters, nfc
+from qa.text import detect_language, has_vietnamese_letters, nfc, search_terms
 from qa.types import Answer, IngestReport, Quote
 from store import SCHEMA_VERSION, PassageStore
 
@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 HISTORY_TURNS = 3
-# Passages of a first, accent-free search whose wording helps put a question's diacritics back.
+# Passages of a first, accent-free BM25 search whose wording helps put a question's diacritics back:
+# on XQuAD's accent-free questions, syllables restored right 0.945 with the news counts alone, 0.974
+# with these (0.972 with the fused dense + BM25 search, at twice the cost).
 RESTORE_CONTEXT = 20
 CALIBRATION = Path(__file__).with_name("calibration.json")
 # Below this confidence the articles are taken not to answer. Measured, not picked: written to
@@ -278,11 +280,12 @@ class Assistant:
 
     def _with_diacritics(self, question: str, language: str) -> str:
         """A Vietnamese question typed without diacritics with them put back (qa/diacritics.py),
-        helped by the wording of the passages an accent-free search finds; any other unchanged."""
+        helped by the wording of the passages BM25 finds with its accent-free syllables (the dense
+        model, which reads "luat" far from "luật", is no help here); any other unchanged."""
         if language != "vi" or has_vietnamese_letters(question):
             return question
-        hits = self.retriever.run(question, language, top_k=RESTORE_CONTEXT)
-        passages = self.store.passages([hit.passage_id for hit in hits])
+        ids, _ = self.retriever.lexical().search(search_terms(question), RESTORE_CONTEXT)
+        passages = self.store.passages(ids.tolist())
         return Restorer(p.text for p in passages.values()).restore(question)
 
     def _answer(self, question: str, effective: str, language: str, k: int, prefer_article: str | None) -> Answer:
