@@ -187,8 +187,9 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
     few questions many weights tie."""
     out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
     for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
-        # a question typed without diacritics is, once they are put back, the same question: it
-        # counts once, or 21 such copies of the unanswerable questions would tip the fit
+        # the same question as searched counts once: one typed without diacritics, once they are
+        # put back, or a follow-up resolved to a question asked on its own ("Nó có bao nhiêu
+        # chương?"); else the 21 accent-free copies of the unanswerable questions tip the fit
         rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
         rows = list({r.get("effective_query") or id(r): r for r in rows}.values())
         # questions answered whatever the threshold (the highlight describes the person asked

@@ -401,8 +401,9 @@ class Assistant:
             key = (self.store.generation, previous.effective_query if previous else None, q)
             cached = self._turns.get(key)
             if cached is None:
+                q = nfc(q)
                 language = detect_language(q)
-                q = self._with_diacritics(nfc(q), language)
+                q = self._with_diacritics(q, language)
                 effective = rewrite(q, previous, previous_answer)
                 answer = self._answer(q, effective, language, 1, previous.article_id if previous else None)
                 top = answer.quotes[0] if answer.quotes and not answer.abstained else None
