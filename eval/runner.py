@@ -352,6 +352,8 @@ def run_xquad(
         scores["answer_in_highlight"] = sum(r[1] for r in rows) / len(rows)
         scores["article_recall@1"] = sum(r[4] for r in rows) / len(rows)  # = recall@1 for paragraphs
         scores["abstained"] = sum(r[3] for r in rows) / len(rows)
+        # what a user gets: the answer highlighted and not withheld
+        scores["answered_in_highlight"] = sum(r[1] and not r[3] for r in rows) / len(rows)
         scores["questions"] = len(rows)
         scores["latency_ms"] = percentiles([r[2] for r in rows])
         out[f"{lang}->vi"] = scores

@@ -332,12 +332,12 @@ class Assistant:
         self, question: str, effective: str, kind: str | None, language: str, k: int, prefer_article: str | None
     ) -> Answer:
         """Retrieve, quote and decide whether to abstain; `kind` is `kind_asked(effective)`."""
-        vector, tokens = self.retriever.encode_question(effective, language)
+        vector, judge, tokens = self.retriever.encode_question(effective, language)
         hits = self.retriever.run(
             effective, language, top_k=max(8, k * 3), query_vector=vector, prefer_article=prefer_article
         )
         quoter = Quoter(self.store, idf=self.retriever.lexical().idf)
-        evidence = quoter.rank(effective, vector, hits, language, question_tokens=tokens)
+        evidence = quoter.rank(effective, vector, hits, language, question_tokens=tokens, judge_vector=judge)
         cal = self.calibration
         sure = confidence(evidence, cal["coverage_weight"].get(language, 0.0))
         threshold = cal["abstain_below"].get(language, cal["abstain_below"]["vi"])

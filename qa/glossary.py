@@ -70,24 +70,40 @@ class Glossary:
         return cls.read(GLOSSARY)
 
     @lru_cache(maxsize=256)  # noqa: B019 - one glossary lives for the process; a question is read several times
-    def senses(self, text: str) -> tuple[tuple[str, list[str]], ...]:
-        """The text's words and phrases in order, each with the Vietnamese words it may stand for
-        (none when the glossary does not know it); a phrase is matched whole before its words."""
-        originals = ENGLISH_WORD.findall(text)
-        words = tuple(lemma(w) for w in originals)
-        out: list[tuple[str, list[str]]] = []
+    def spans(self, text: str) -> tuple[tuple[int, int, list[str]], ...]:
+        """The text's words and phrases in order, as (start, end, the Vietnamese words it may stand
+        for: none when the glossary does not know it); a phrase is matched whole before its words."""
+        found = list(ENGLISH_WORD.finditer(text))
+        words = tuple(lemma(m.group()) for m in found)
+        out: list[tuple[int, int, list[str]]] = []
         i = 0
         while i < len(words):
             for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-                found = self.entries.get(words[i : i + size])
-                if found:
-                    out.append((" ".join(originals[i : i + size]), found))
+                renderings = self.entries.get(words[i : i + size])
+                if renderings:
+                    out.append((found[i].start(), found[i + size - 1].end(), renderings))
                     i += size
                     break
             else:
-                out.append((originals[i], []))
+                out.append((found[i].start(), found[i].end(), []))
                 i += 1
         return tuple(out)
+
+    def senses(self, text: str) -> list[tuple[str, list[str]]]:
+        """The text's words and phrases in order, each with the Vietnamese words it may stand for."""
+        spans = self.spans(text)
+        return [(" ".join(ENGLISH_WORD.findall(text[start:end])), renderings) for start, end, renderings in spans]
+
+    def code_switch(self, text: str) -> str:
+        """The text with each word or phrase the glossary knows put into its first (most frequent)
+        Vietnamese rendering in place, the rest (names, numbers, unknown words) kept: "Who is the
+        Dutch ambassador?" -> "Who is the hà lan đại sứ?"."""
+        out, last = [], 0
+        for start, end, renderings in self.spans(text):
+            if renderings:
+                out += [text[last:start], renderings[0]]
+                last = end
+        return "".join([*out, text[last:]])
 
     def translated_share(self, text: str) -> float:
         """Share of the text's content words (`FUNCTION_WORDS` aside) that the glossary puts into

@@ -264,7 +264,7 @@ class ScoredSentence:
     start: int
     end: int
     score: float
-    dense: float = 0.0
+    dense: float = 0.0  # similarity to the question's judging vector, what `confidence` reads
 
 
 @dataclass
@@ -559,9 +559,11 @@ class Quoter:
         hits: list[Hit],
         language: str,
         question_tokens: np.ndarray | None = None,
+        judge_vector: np.ndarray | None = None,
     ) -> list[Evidence]:
         """Hits re-scored by their best sentence, term coverage and, given the question's alignment
-        states, token alignment; best first."""
+        states, token alignment; best first. Each sentence's `dense` is its similarity to
+        `judge_vector` (`QuestionVectors.judge`; default `vector`), what the confidence reads."""
         if not hits:
             return []
         ids = [h.passage_id for h in hits]
@@ -597,6 +599,7 @@ class Quoter:
                 present = {plain_form(w) for w in words} | (set(words) if english else set())
                 overlap = sum(w for t, w in zip(terms, weights) if t in present) / total
                 dense = float(sent.vector @ vector)
+                judged = dense if judge_vector is None else float(sent.vector @ judge_vector)
                 score = dense + lexical_weight * overlap
                 if similarity is not None and sentence_alignment_weight:
                     score += sentence_alignment_weight * maxsim(similarity[:, sent.tokens[0] : sent.tokens[1]])
@@ -604,7 +607,7 @@ class Quoter:
                     score += KIND_BONUS
                 if person and describes(text, person):
                     score += DESCRIBED_BONUS
-                scored.append(ScoredSentence(sent.start, sent.end, score, dense))
+                scored.append(ScoredSentence(sent.start, sent.end, score, judged))
             if not scored:
                 scored = [ScoredSentence(0, len(passage.text), hit.dense, hit.dense)]
             best = max(s.score for s in scored)

@@ -156,6 +156,23 @@ def test_glossary_words_find_the_passage_an_english_question_asks_about(builtin)
     assert "chuyển giao công nghệ" in _highlight(answer)
 
 
+def test_an_english_question_is_searched_code_switched_and_judged_by_its_glossary_words(builtin):
+    """The search vector blends in "Have other nước thông qua luật giống việt nam an ninh mạng
+    luật?", which finds the passage that says so; with the bag of glossary words it quoted the
+    workshop's topics. The confidence reads the other vector, the one its threshold was fitted on."""
+    question = "Have other countries passed laws like Vietnam's Cybersecurity Law?"
+    vectors = builtin.retriever.encode_question(question, "en")
+    assert float(vectors.search @ vectors.judge) < 0.999
+    answer = builtin.ask(question)
+    assert not answer.abstained
+    assert "nhiều quốc gia cũng ban hành các văn bản Luật tương tự như Việt Nam" in answer.quotes[0].text
+    top = answer.quotes[0]
+    sentence = next(
+        s for s in builtin.store.sentences([top.passage_id])[top.passage_id] if (s.start, s.end) == top.highlights[0]
+    )
+    assert abs(float(sentence.vector @ vectors.judge) - answer.signals["sentence_similarity"]) < 1e-3
+
+
 def test_a_glossary_word_counts_only_when_found_whole(builtin):
     """ "hội thảo" (workshop) is in the first text; the second has only "hội" and "thảo" of other
     words ("hội nghị", "thảo luận"), which syllable BM25 alone would count as a match."""
@@ -385,9 +402,11 @@ def test_asked_for_a_sum_of_money_a_count_does_not_answer(builtin):
 
 
 def test_a_year_the_quoted_passage_does_not_speak_of_abstains(builtin):
-    """The passage about the EU agreements names 2016 and 2021, never 2023."""
+    """The passage about the EU agreements names 2016 and 2021, never 2023. (Asked in English,
+    "What agreement did Indonesia sign with the EU in 2023?" now quotes the ESIWA project, whose
+    six countries, Indonesia among them, span 2020-2024, and is answered: eval's u15-en.)"""
     for question in (
-        "What agreement did Indonesia sign with the EU in 2023?",
+        "What agreement did Vietnam and the EU sign in 2023?",
         "Indonesia đã ký hiệp định gì với EU năm 2023?",
     ):
         answer = builtin.ask(question)

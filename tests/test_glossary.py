@@ -59,3 +59,13 @@ def test_the_lexical_weight_of_an_english_question_follows_how_much_the_glossary
     assert lexical_weight(news, "en") == high
     assert low < lexical_weight(science, "en") < (low + high) / 2
     assert lexical_weight(science, "vi") == LEXICAL_WEIGHT
+
+
+def test_code_switching_puts_known_words_into_vietnamese_in_place():
+    """The question keeps its shape, names and numbers; only the words the glossary knows change."""
+    glossary = Glossary.default()
+    assert glossary.code_switch("Who is the Dutch ambassador?") == "Who is the hà lan đại sứ?"
+    assert glossary.code_switch("Where did Minister To Lam meet on 27/4/2022?").startswith("Where did bộ trưởng To Lam")
+    assert glossary.code_switch("Where did Minister To Lam meet on 27/4/2022?").endswith("27/4/2022?")
+    assert glossary.code_switch("Who is the current Prime Minister of Japan?").endswith("thủ tướng of nhật bản?")
+    assert glossary.code_switch("What about him?") == "What about him?"
