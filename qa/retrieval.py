@@ -18,9 +18,9 @@ something to match besides names and numbers, and the question code-switched ("W
 form ranks better than the bag of Vietnamese words (XQuAD en->vi paragraph Recall@1 0.871 ->
 0.879), but its similarities sit lower for questions the glossary half knows, so the confidence
 keeps the bag's blend, on which the abstention threshold was fitted (ranked and judged by the
-code-switched vector, answerable XQuAD questions withheld rose 0.024 -> 0.032). For an English question, half of the
-lexical score is how many of its glossary words a passage holds whole: syllable BM25 alone counts
-"hội" of "hội nghị" and "thảo" of "thảo luận" as "hội thảo" (workshop).
+code-switched vector, answerable XQuAD questions withheld rose 0.024 -> 0.032). For an English
+question, half of the lexical score is how many of its glossary words a passage holds whole:
+syllable BM25 alone counts "hội" of "hội nghị" and "thảo" of "thảo luận" as "hội thảo" (workshop).
 """
 
 from __future__ import annotations
