@@ -58,7 +58,7 @@ DATE_PATTERN = re.compile(
     r"|\b(ngày|sáng|chiều|tối|trưa|đêm|hôm) \d{1,2}[-.]\d{1,2}\b|\b\d{1,2}-\d{1,2}-\d{4}\b",
     re.IGNORECASE,
 )
-# A count, in digits or words ("hai Thủ tướng"); not "một" (also "a") nor "năm" (also "year").
+# A count, in digits or words ("hai vụ", "43 Điều"); not "một" (also "a") nor "năm" (also "year").
 NUMBER_PATTERN = re.compile(
     r"\b\d+([.,]\d+)?\b|\b(hai|ba|bốn|sáu|bảy|tám|chín|mười|hàng chục|hàng trăm|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b",
     re.IGNORECASE,
@@ -324,16 +324,22 @@ def kind_asked(question: str, language: str = "vi") -> str | None:
     return None
 
 
-def _without_dates(text: str) -> str:
-    """A date's numbers are not a count: "bao nhiêu" is not answered by "ngày 8/2"."""
-    return DATE_PATTERN.sub(" ", text)
+# "hai" saying "both" of the parties already named, not how many: "hai Bên", "hai nước", "hai phía",
+# "hai Thủ tướng Nguyễn Xuân Phúc và Thủ tướng Hà Lan Mark Rutte" (a title or party, capitalised).
+BOTH = re.compile(rf"\b(?i:hai (?:bên|phía|nước))\b|\bhai (?=[{UPPER}])")
+
+
+def _countable(text: str) -> str:
+    """The text without what holds numbers but is no count: "bao nhiêu" is not answered by a date
+    ("ngày 8/2") nor by "both" (`BOTH`: "Bao nhiêu người tham dự?" by "hai Thủ tướng …")."""
+    return BOTH.sub(" ", DATE_PATTERN.sub(" ", text))
 
 
 def _has_kind(text: str, kind: str | None) -> bool:
     if kind == "date":
         return bool(DATE_PATTERN.search(text))
     if kind == "number":
-        return bool(NUMBER_PATTERN.search(_without_dates(text)))
+        return bool(NUMBER_PATTERN.search(_countable(text)))
     if kind == "amount":
         return bool(MONEY_PATTERN.search(text))
     if kind == "person":
@@ -476,7 +482,7 @@ def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
     if kind not in ANSWERS_KIND:
         return True
     texts = evidence.highlighted_text
-    return any(ANSWERS_KIND[kind].search(_without_dates(t) if kind == "number" else t) for t in texts)
+    return any(ANSWERS_KIND[kind].search(_countable(t) if kind == "number" else t) for t in texts)
 
 
 # A span of years ("2020-2024", "từ năm 2000 đến năm 2005") holds every year in it; a single year

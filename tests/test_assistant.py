@@ -217,6 +217,20 @@ def test_asked_for_a_number_the_highlight_lacks_it_abstains(builtin):
     assert "7 chương" in _highlight(counted)
 
 
+def test_both_parties_named_are_no_count(builtin):
+    """'hai Bên' (both sides) and 'hai Thủ tướng Nguyễn Xuân Phúc và …' (the two named) hold a
+    number word but answer no "how many": the reception speech, on topic and above the threshold,
+    must not answer a count of cyberattacks by its "hai Bên"."""
+    attacks = builtin.ask("How many cyberattacks did Vietnam suffer in 2021?")
+    assert "hai Bên" in _highlight(attacks)
+    assert attacks.confidence >= attacks.signals["threshold"]
+    assert attacks.abstained and attacks.signals["asked_kind_found"] is False
+    attended = builtin.ask("Hội thảo có bao nhiêu người tham dự?")
+    assert "hai Thủ tướng" in attended.quotes[0].text
+    assert attended.abstained and attended.signals["asked_kind_found"] is False
+    assert attended.message == "Các bài báo có nói về điều này nhưng không nêu con số bạn hỏi."
+
+
 def test_asked_who_wrote_an_article_quotes_its_byline(builtin):
     """The meeting article closes with its reporter's name on a line of its own; the workshop
     article names no author, so asking who wrote it gets no answer rather than a random name."""
