@@ -49,6 +49,10 @@ KIND_BONUS = 0.1
 # beats one that only names them ("Bộ trưởng Tô Lâm nhấn mạnh").
 DESCRIBED_BONUS = 0.2
 SECOND_HIGHLIGHT_MARGIN = 0.01
+# Added to an article's first passage: news tells who, what, where and when first (the inverted
+# pyramid), so between passages of one story scored alike the lead more likely answers. On XQuAD's
+# whole articles passage R@1 en 0.856 -> 0.860, vi 0.945 -> 0.947 (0.03 the same, 0.1 worse).
+LEAD_BONUS = 0.05
 
 # A date: "27/4", "năm 2022", a year; and the hyphenated or dotted day-month of many papers ("Sáng
 # 6-2", "ngày 3.2", "10-3-1975"), only after a word of time or with a year, since "thắng 2-1",
@@ -625,6 +629,8 @@ class Quoter:
                 coverage = float(found / max(float(needed_weights.sum()), 1e-9))
             alignment = maxsim(similarity) if similarity is not None else 0.0
             score = hit.score + SENTENCE_WEIGHT * best + coverage_weight * coverage + alignment_weight * alignment
+            if passage.position == 0:
+                score += LEAD_BONUS
             out.append(Evidence(hit, passage, scored, score, coverage, alignment))
         out.sort(key=lambda e: -e.score)
         return out

@@ -173,6 +173,16 @@ def test_an_english_question_is_searched_code_switched_and_judged_by_its_glossar
     assert abs(float(sentence.vector @ vectors.judge) - answer.signals["sentence_similarity"]) < 1e-3
 
 
+def test_between_passages_of_one_story_scored_alike_the_lead_answers(builtin):
+    """The workshop's lead names who took part; the closing speech, on the same workshop, scored a
+    hair above it for "Which ministries sent representatives?" until the lead got `LEAD_BONUS`."""
+    answer = builtin.ask("Which ministries sent representatives to the workshop?")
+    assert not answer.abstained
+    top = answer.quotes[0]
+    assert builtin.store.passages([top.passage_id])[top.passage_id].position == 0
+    assert "Bộ Ngoại giao và Bộ Công an" in _highlight(answer)
+
+
 def test_a_glossary_word_counts_only_when_found_whole(builtin):
     """ "hội thảo" (workshop) is in the first text; the second has only "hội" and "thảo" of other
     words ("hội nghị", "thảo luận"), which syllable BM25 alone would count as a match."""
