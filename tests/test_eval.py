@@ -12,15 +12,16 @@ from qa import builtin_articles
 from qa.ingest import read_paths
 
 # Floors set a little under the figures measured when they were set (README, "Quality"): a drop
-# below one means a change made answers worse.
+# below one means a change made answers worse. The whole set's are the targets.
 FLOORS = {
-    "answer_in_top_quote": 0.90,
+    "answer_in_top_quote": 0.95,
+    "answer_in_highlight": 0.85,
     "vi_answer_in_top_quote": 0.96,
     "vi_answer_in_highlight": 0.95,
     "vi_recall@1": 0.95,
-    "en_recall@1": 0.85,
-    "en_answer_in_highlight": 0.83,
-    "abstention_recall": 0.78,
+    "en_recall@1": 0.90,
+    "en_answer_in_highlight": 0.88,
+    "abstention_recall": 0.90,
 }
 CEILINGS = {"answerable_abstained": 0.03}
 
@@ -64,6 +65,7 @@ def test_quality_stays_above_the_floors(builtin, questions):
         json.dumps({k: v for k, v in report.items() if k != "results"}, ensure_ascii=False, indent=2)
     )
     assert overall["answer_in_top_quote"] >= FLOORS["answer_in_top_quote"], overall
+    assert overall["answer_in_highlight"] >= FLOORS["answer_in_highlight"], overall
     assert vi["answer_in_top_quote"] >= FLOORS["vi_answer_in_top_quote"], vi
     assert vi["answer_in_highlight"] >= FLOORS["vi_answer_in_highlight"], vi
     assert vi["recall@1"] >= FLOORS["vi_recall@1"], vi
