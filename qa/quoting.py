@@ -571,9 +571,10 @@ class Quoter:
         question_tokens: np.ndarray | None = None,
         judge_vector: np.ndarray | None = None,
     ) -> list[Evidence]:
-        """Hits re-scored by their best sentence, term coverage and, given the question's alignment
-        states, token alignment; best first. Each sentence's `dense` is its similarity to
-        `judge_vector` (`QuestionVectors.judge`; default `vector`), what the confidence reads."""
+        """Hits re-scored by their best sentence, term coverage, token alignment (given the
+        question's alignment states) and, for an article's first passage, `LEAD_BONUS`; best first.
+        Each sentence's `dense` is its similarity to `judge_vector` (`QuestionVectors.judge`;
+        default `vector`), what the confidence reads."""
         if not hits:
             return []
         ids = [h.passage_id for h in hits]
