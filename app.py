@@ -299,11 +299,13 @@ def launch(
     host: str = "127.0.0.1",
     port: int = 7860,
     backend: str = "onnx-int8",
+    model_name: str | None = None,
     prevent_thread_lock: bool = False,
 ):
     """Open the index (the built-in articles by default) and serve the page."""
     started = time.perf_counter()
-    assistant = Assistant.open(index, backend=backend) if index else Assistant.default(backend=backend)
+    options = {"backend": backend, "model_name": model_name}
+    assistant = Assistant.open(index, **options) if index else Assistant.default(**options)
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=4, max_size=256)
     log.warning("ready in %.1f s: http://%s:%d", time.perf_counter() - started, host, port)
@@ -329,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
-        launch(args.index, args.host, args.port, args.backend, args.model)
+        launch(args.index, args.host, args.port, args.backend, model_name=args.model)
     except QAError as exc:
         raise SystemExit(f"error: {exc}") from exc
 

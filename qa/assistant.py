@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -102,14 +103,17 @@ def builtin_articles() -> Path:
     return Path(str(files("qa") / "data" / "articles"))
 
 
-def default_index_dir() -> Path:
+def default_index_dir(model_name: str | None = None) -> Path:
+    """Where the built-in articles are indexed: `$NEWSQA_INDEX`, else the user cache, one folder per
+    schema version (after an upgrade the built-ins are indexed afresh, with what is new) and per
+    model other than the default (an index never mixes models)."""
     if os.environ.get("NEWSQA_INDEX"):
         return Path(os.environ["NEWSQA_INDEX"]).expanduser()
     from platformdirs import user_cache_dir
 
     cache = os.environ.get("NEWSQA_CACHE") or user_cache_dir("newsqa")
-    # Named by schema version: after an upgrade the built-ins are indexed afresh, with what is new.
-    return Path(cache).expanduser() / f"index-builtin-v{SCHEMA_VERSION}"
+    suffix = f"-{hashlib.sha1(model_name.encode()).hexdigest()[:10]}" if model_name else ""
+    return Path(cache).expanduser() / f"index-builtin-v{SCHEMA_VERSION}{suffix}"
 
 
 def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | None = None, name: str | None = None):
@@ -196,7 +200,7 @@ class Assistant:
     @classmethod
     def default(cls, index_dir: str | Path | None = None, **kwargs) -> Assistant:
         """The built-in articles, indexed on first use (in the user cache dir unless told otherwise)."""
-        assistant = cls.open(index_dir or default_index_dir(), **kwargs)
+        assistant = cls.open(index_dir or default_index_dir(kwargs.get("model_name")), **kwargs)
         if assistant.store.count_articles() == 0:
             log.warning("Indexing the built-in articles (first run only)...")
             assistant.add([builtin_articles()], progress=False)

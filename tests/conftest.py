@@ -6,8 +6,13 @@ The model folder is `$NEWSQA_CACHE/e5-small-q4` (CI sets NEWSQA_CACHE; locally i
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -80,3 +85,39 @@ def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(command: list[str], env: dict[str, str], log_path: Path, timeout: float = 240):
+    """Start a chat-page server (`command` ends with `--port N`), wait until its page answers, yield
+    its URL, and stop it by its PID, whatever the test did."""
+    port = int(command[command.index("--port") + 1])
+    url = f"http://127.0.0.1:{port}/"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {proc.returncode}: {log_path.read_text()}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if time.time() > deadline:
+                        raise RuntimeError(f"server did not start in {timeout:.0f} s: {log_path.read_text()}") from None
+                    time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, subprocess_env
+from conftest import ROOT, free_port, running_server, subprocess_env
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = ROOT / "artifacts"
@@ -24,43 +21,17 @@ XSS_ARTICLE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(model_dir, tmp_path_factory):
     """`python app.py` on a free port over its own copy of the built-in index."""
     index = tmp_path_factory.mktemp("app-index")
-    port = _free_port()
     env = subprocess_env()
     env["NEWSQA_INDEX"] = str(index)
-    log = (tmp_path_factory.mktemp("app-log") / "server.log").open("w")
+    log = tmp_path_factory.mktemp("app-log") / "server.log"
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {Path(log.name).read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start in 240 s")
-    print(f"chat page ready after {time.perf_counter() - started:.1f} s")
-    yield {"url": url, "index": index}
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    with running_server([sys.executable, "app.py", "--port", str(free_port())], env, log) as url:
+        print(f"chat page ready after {time.perf_counter() - started:.1f} s")
+        yield {"url": url, "index": index}
 
 
 @pytest.fixture(scope="module")
