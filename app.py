@@ -23,50 +23,16 @@ from pathlib import Path  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from qa import Answer, Assistant, QAError  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from qa.conversation import content_text  # noqa: E402
 from qa.ingest import SUPPORTED  # noqa: E402
+from qa.lang import languages  # noqa: E402
+from qa.text import day_month_year  # noqa: E402
 
 log = logging.getLogger("app")
 
-LABELS = {
-    "vi": {
-        "title": "## Hỏi đáp tin tức — trích dẫn nguyên văn từ bài báo",
-        "question": "Câu hỏi",
-        "placeholder": "Hỏi bằng tiếng Việt hoặc tiếng Anh, ví dụ: Luật An ninh mạng có hiệu lực từ ngày nào?",
-        "send": "Gửi",
-        "clear": "Xoá hội thoại",
-        "evidence": "Bằng chứng của câu trả lời gần nhất",
-        "upload": "Thêm bài báo (.txt, .md, .html, .jsonl)",
-        "add": "Thêm vào chỉ mục",
-        "examples": "Câu hỏi mẫu",
-        "chat": "Hội thoại",
-        "understood": "Hiểu câu hỏi là",
-        "passage": "đoạn",
-        "relevance": "độ liên quan",
-        "more": "Các trích dẫn khác",
-        "nothing": "Chưa có câu trả lời.",
-        "added": "Đã thêm {added} bài ({passages} đoạn), bỏ qua {dup} bài trùng, {failed} tệp lỗi.",
-        "thanks": "Cảm ơn phản hồi của bạn.",
-    },
-    "en": {
-        "title": "## News Q&A — answers quoted word for word from the articles",
-        "question": "Question",
-        "placeholder": "Ask in Vietnamese or English, e.g. When did the Cybersecurity Law take effect?",
-        "send": "Send",
-        "clear": "Clear chat",
-        "evidence": "Evidence for the latest answer",
-        "upload": "Add articles (.txt, .md, .html, .jsonl)",
-        "add": "Add to the index",
-        "examples": "Example questions",
-        "chat": "Conversation",
-        "understood": "Understood as",
-        "passage": "passage",
-        "relevance": "relevance",
-        "more": "Other quotes",
-        "nothing": "No answer yet.",
-        "added": "Added {added} article(s) ({passages} passages), skipped {dup} duplicate(s), {failed} failed.",
-        "thanks": "Thanks for the feedback.",
-    },
-}
+# The page's words, per language pack ([ui] in qa/lang/<code>.toml); the first is the default.
+LABELS = {pack.code: pack.get("ui") for pack in languages() if pack.get("ui")}
 EXAMPLES = [
     "Luật An ninh mạng có hiệu lực từ ngày nào?",
     "Bộ trưởng Tô Lâm đã tiếp ai?",
@@ -104,8 +70,7 @@ def quote_html(text: str, highlights: list[tuple[int, int]]) -> str:
 def citation_html(quote, lang: str) -> str:
     parts = [f"<b>{safe(quote.title)}</b>"]
     if quote.date:
-        y, m, d = quote.date.split("-")
-        parts.append(f"{int(d)}/{int(m)}/{y}" if lang == "vi" else quote.date)
+        parts.append(day_month_year(quote.date) if LABELS[lang]["date_style"] == "day_month_year" else quote.date)
     if quote.url and quote.url.startswith(("http://", "https://")):
         parts.append(f'<a href="{html.escape(quote.url, quote=True)}" target="_blank" rel="noopener">link</a>')
     parts.append(f"{LABELS[lang]['passage']} {quote.position + 1}")
@@ -157,10 +122,7 @@ def evidence_html(answer: Answer | None, ui_lang: str) -> str:
 
 def message_text(message: dict) -> str:
     """The plain text of a chat message (Gradio may hand content back as a list of parts)."""
-    content = message.get("content", "")
-    if isinstance(content, list):
-        content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return html.unescape(str(content))
+    return html.unescape(content_text(message.get("content", "")))
 
 
 class ChatApp:
@@ -245,12 +207,13 @@ class ChatApp:
         )
 
     def build(self) -> gr.Blocks:
-        t = LABELS["vi"]
+        first = next(iter(LABELS))
+        t = LABELS[first]
         with gr.Blocks(title="News Q&A") as demo:
             answers = gr.State([])
             with gr.Row():
                 title = gr.Markdown(t["title"])
-                ui_lang = gr.Radio(["vi", "en"], value="vi", label="UI", scale=0, min_width=120)
+                ui_lang = gr.Radio(list(LABELS), value=first, label="UI", scale=0, min_width=120)
             with gr.Row():
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(
@@ -304,8 +267,12 @@ def launch(
 ):
     """Open the index (the built-in articles by default) and serve the page."""
     started = time.perf_counter()
-    options = {"backend": backend, "model_name": model_name}
-    assistant = Assistant.open(index, **options) if index else Assistant.default(**options)
+    settings = Settings.from_env()
+    options = {"backend": backend, "model_name": model_name, "model_dir": settings.model_dir}
+    if index:
+        assistant = Assistant.open(index, **options)
+    else:
+        assistant = Assistant.default(settings.default_index_dir(model_name), **options)
     demo = build_app(assistant)
     demo.queue(default_concurrency_limit=4, max_size=256)
     log.warning("ready in %.1f s: http://%s:%d", time.perf_counter() - started, host, port)

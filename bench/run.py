@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -83,13 +82,12 @@ def phase_raw_model(index: str, sample: int) -> dict:
     import random
 
     from embeddings import encode_document_spans
-    from qa.assistant import shared_model
+    from qa import Assistant
     from qa.passages import Passage, embedding_text
-    from store.passage_store import DB_NAME
 
-    model = shared_model()
-    conn = sqlite3.connect(Path(index) / DB_NAME)
-    rows = conn.execute("SELECT a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id").fetchall()
+    assistant = Assistant.open(index, create=False)
+    model = assistant.model
+    rows = [(title, text) for _, title, text in assistant.store.iter_passage_texts()]
     random.Random(0).shuffle(rows)
     rows = rows[:sample]
     texts = [embedding_text(t, Passage("", 0, 0, 0, p, []))[0] for t, p in rows]
@@ -151,12 +149,11 @@ def phase_ann_recall(index: str, queries: int) -> dict:
     import faiss
     import numpy as np
 
-    from embeddings import model_id
-    from qa.assistant import shared_model
-    from store.passage_store import HNSW_EF_SEARCH, PassageStore
+    from qa import Assistant
+    from store.sqlite import HNSW_EF_SEARCH
 
-    model = shared_model()
-    store = PassageStore.open(index, model_id(model), 384, create=False, index_kind="hnsw")
+    assistant = Assistant.open(index, create=False)
+    model, store = assistant.model, assistant.store
     ids, vectors = store.all_vectors()
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
     titles = [a["title"] for a in store.articles()[:queries]]  # on-topic queries for this corpus
@@ -164,7 +161,7 @@ def phase_ann_recall(index: str, queries: int) -> dict:
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
     started = time.perf_counter()
-    hnsw = store._build_faiss()
+    hnsw = store.build_dense_index("hnsw")
     build_s = time.perf_counter() - started
     faiss.downcast_index(hnsw.index).hnsw.efSearch = HNSW_EF_SEARCH
     _, exact = flat.search(q, 10)

@@ -2,7 +2,7 @@
 
 Example:
     >>> from embeddings import load_model
-    >>> model = load_model()                      # int8 ONNX, built on first use
+    >>> model = load_model(folder="~/.cache/newsqa/e5-small-q4")  # int8 ONNX, built on first use
     >>> model.encode_query(["Who is Tô Lâm?"]).shape
     (1, 384)
 """
@@ -35,7 +35,6 @@ __all__ = [
     "MODEL_NAME",
     "OnnxEncoder",
     "build_model",
-    "default_model_dir",
     "encode_document_spans",
     "encode_question",
     "load_model",
@@ -55,16 +54,6 @@ class Encoder(Protocol):
     def encode_document(self, texts, **kwargs) -> np.ndarray: ...
 
 
-def default_model_dir() -> Path:
-    """`$NEWSQA_MODEL_DIR`, else `$NEWSQA_CACHE/model`, else the user cache dir."""
-    if os.environ.get("NEWSQA_MODEL_DIR"):
-        return Path(os.environ["NEWSQA_MODEL_DIR"]).expanduser()
-    from platformdirs import user_cache_dir
-
-    cache = os.environ.get("NEWSQA_CACHE") or user_cache_dir("newsqa")
-    return Path(cache).expanduser() / "e5-small-q4"
-
-
 def model_id(model: Encoder) -> str:
     """A name stored beside an index, so an index is never searched with another model's vectors."""
     return getattr(model, "newsqa_model_id", MODEL_NAME)
@@ -79,7 +68,7 @@ def load_model(
 
     Args:
         backend: "onnx-int8" (fast, torch-free) or "torch" (fp32 SentenceTransformer).
-        folder: where the built model lives; default `default_model_dir()`.
+        folder: where the built model lives (built there on first use); needed unless `name` is given.
         name: any other sentence-transformers model (path or hub id); torch backend only.
     Raises:
         ValueError: unknown backend.
@@ -92,7 +81,9 @@ def load_model(
         model = SentenceTransformer(name, device="cpu")
         model.newsqa_model_id = name
         return model
-    folder = Path(folder) if folder else default_model_dir()
+    if folder is None:
+        raise ValueError("load_model needs the model folder (qa.config.Settings.model_dir says where it is)")
+    folder = Path(folder)
     if not is_built(folder):
         log.warning("Building the embedding model into %s (first run only, about a minute)...", folder)
         build_model(folder)

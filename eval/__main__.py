@@ -31,8 +31,10 @@ from eval.runner import (
     xquad_language_shift,
 )
 from qa import Assistant, QAError
-from qa.assistant import CALIBRATION, builtin_articles
+from qa.assistant import builtin_articles
+from qa.lang import languages
 from qa.retrieval import LANGUAGE_SHIFT, save_language_shift
+from qa.weights import WEIGHTS
 
 DEFAULT_XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "xquad"
 HEADLINE = [
@@ -115,29 +117,28 @@ def main(argv: list[str] | None = None) -> int:
                 shift = {"en": xquad_language_shift(assistant, xq)}
                 note = "XQuAD 1.0 en/vi question pairs (CC BY-SA 4.0), mean of vi minus en query vectors"
                 save_language_shift(model_id(assistant.model), shift, note)
-                assistant.retriever.language_shift = shift
+                assistant = assistant.derive(language_shift=shift)
                 print(f"language shift fitted on {len(xq) // 2} question pairs, written to {LANGUAGE_SHIFT}")
             if assistant.store.count_articles() == 0:
                 assistant.add([builtin_articles()], progress=False)
             if args.calibrate:
                 # measure every question's signals without abstaining, then fit
-                groups = ("vi", "en")
-                assistant.calibration = {
-                    "abstain_below": dict.fromkeys(groups, -9.0),
-                    "coverage_weight": dict.fromkeys(groups, 0.0),
-                }
-                measured = run_questions(assistant, questions, progress)["results"]
+                codes = [p.code for p in languages()]
+                never = assistant.weights.replace("abstention", "threshold", dict.fromkeys(codes, -9.0))
+                never = never.replace("abstention", "coverage_weight", dict.fromkeys(codes, 0.0))
+                measured = run_questions(assistant.derive(weights=never), questions, progress)["results"]
                 fitted = calibrate(measured)
                 for group, scores in cross_validated_abstention(measured).items():
                     print(
                         f"cross-validated abstention, {group}: {scores['abstention_recall']:.3f} of unanswerable"
                         f" abstain, {scores['answerable_abstained']:.3f} of answerable"
                     )
-                CALIBRATION.write_text(
-                    json.dumps({**fitted, "measured_on": Path(args.questions).name}, indent=2) + "\n"
-                )
-                print(f"calibration {fitted} written to {CALIBRATION}")
-                assistant.calibration = fitted
+                updates = {
+                    ("abstention", "threshold"): fitted.threshold,
+                    ("abstention", "coverage_weight"): fitted.coverage_weight,
+                }
+                assistant = assistant.derive(weights=assistant.weights.write(updates))
+                print(f"abstention {updates} written to {WEIGHTS}")
             report = run_questions(assistant, questions, progress)
             if args.beir:
                 export_beir(assistant, questions, args.beir)

@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from eval.metrics import answer_from, contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
 from qa import Assistant
-from qa.quoting import abstains
+from qa.abstention import AbstentionPolicy, Signals
+from qa.lang import languages
 from qa.retrieval import fit_language_shift
 from qa.text import strip_accents
 
@@ -62,7 +63,8 @@ def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> lis
                 "expected": q["answers"],
                 "abstained": answer.abstained,
                 "confidence": answer.confidence,
-                "signals": answer.signals,
+                "signals": answer.signals.to_dict() if answer.signals else {},
+                "decision": answer.decision.to_dict() if answer.decision else {},
                 "rank": first_relevant_rank(relevant) if q["answerable"] else None,
                 "in_top_quote": bool(q["answerable"] and relevant[:1] == [True]),
                 "in_highlight": bool(
@@ -145,9 +147,14 @@ def run_questions(assistant: Assistant, questions: list[dict], progress: bool = 
     }
 
 
+def _signals(result: dict) -> Signals:
+    return Signals.from_dict(result["signals"])
+
+
 def _confidence(result: dict, coverage_weight: float) -> float:
-    """`qa.quoting.confidence` recomputed from a result's signals, for another coverage weight."""
-    return result["signals"]["sentence_similarity"] + coverage_weight * result["signals"]["coverage"]
+    """The policy's confidence for a result, with another coverage weight."""
+    language = result["signals"]["language"]
+    return AbstentionPolicy({language: 0.0}, {language: coverage_weight}, language).confidence(_signals(result))
 
 
 def _kind_missing(result: dict) -> bool:
@@ -173,7 +180,7 @@ def _net_caught(threshold: float, right: np.ndarray, wrong: np.ndarray, kind_cau
     return int(np.sum((wrong < threshold) & ~kind_caught)) - int(np.sum(right < threshold))
 
 
-def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BUDGET) -> dict[str, dict[str, float]]:
+def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BUDGET) -> AbstentionPolicy:
     """Fit, per language, the coverage weight and abstention threshold.
 
     confidence = sentence similarity + weight * coverage. For each weight on a grid, the threshold
@@ -185,12 +192,13 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
     kept is the one with the best net count (the kind check's catches included), and among those
     the one whose confidence best separates right answers from unanswerable questions (AUC): with
     few questions many weights tie."""
-    out: dict[str, dict[str, float]] = {"abstain_below": {}, "coverage_weight": {}}
-    for lang in sorted({r["signals"]["group"] for r in results if r["signals"]}):
+    thresholds: dict[str, float] = {}
+    coverage_weights: dict[str, float] = {}
+    for lang in sorted({r["signals"]["language"] for r in results if r["signals"]}):
         # the same question as searched counts once: one typed without diacritics, once they are
         # put back, or a follow-up resolved to a question asked on its own ("Nó có bao nhiêu
         # chương?"); else the 21 accent-free copies of the unanswerable questions tip the fit
-        rows = [r for r in results if r["signals"] and r["signals"]["group"] == lang]
+        rows = [r for r in results if r["signals"] and r["signals"]["language"] == lang]
         rows = list({r.get("effective_query") or id(r): r for r in rows}.values())
         # questions answered whatever the threshold (the highlight describes the person asked
         # about) neither set it nor can be caught by it
@@ -216,9 +224,9 @@ def calibrate(results: list[dict], max_answerable_abstain: float = ABSTENTION_BU
             rank = (score, round(separation, 9))  # rounded: equal shares compare equal
             if best is None or rank > best[0]:
                 best = (rank, float(weight), float(threshold))
-        out["coverage_weight"][lang] = best[1]
-        out["abstain_below"][lang] = round(best[2], 4)
-    return out
+        coverage_weights[lang] = best[1]
+        thresholds[lang] = round(best[2], 4)
+    return AbstentionPolicy(thresholds, coverage_weights, languages().articles.code)
 
 
 def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str, dict[str, float]]:
@@ -236,10 +244,9 @@ def cross_validated_abstention(results: list[dict], folds: int = 2) -> dict[str,
         for r in held_out:
             if not r["signals"]:
                 continue
-            group = r["signals"]["group"]
-            sure = _confidence(r, fitted["coverage_weight"].get(group, 0.0))
-            threshold = fitted["abstain_below"].get(group, 0.0)
-            abstained[group].append((r["answerable"], abstains(sure, threshold, not _kind_missing(r), _described(r))))
+            group = r["signals"]["language"]
+            policy = AbstentionPolicy({group: 0.0, **fitted.threshold}, fitted.coverage_weight, group)
+            abstained[group].append((r["answerable"], policy.decide(_signals(r)).abstain))
     out = {}
     for group, rows in sorted(abstained.items()):
         unanswerable = [a for answerable, a in rows if not answerable]
@@ -331,21 +338,17 @@ def run_xquad(
     (cross-fitting), never on their own pairs; `shifts` (`cross_fitted_shifts`) saves fitting
     them again for the same questions and model."""
     shifts = shifts or cross_fitted_shifts(assistant, questions)
-    shipped = assistant.retriever.language_shift
+    by_fold = {fold: assistant.derive(language_shift=shift) for fold, shift in shifts.items()}
     by_lang = defaultdict(list)
-    try:
-        for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
-            assistant.retriever.language_shift = shifts[q["fold"]]
-            started = time.perf_counter()
-            answer = assistant.ask(q["question"], k=MAX_RANK)
-            elapsed = (time.perf_counter() - started) * 1000
-            rank = first_relevant_rank([_is_source(quote, q) for quote in answer.quotes])
-            top = answer.quotes[0] if answer.quotes else None
-            in_highlight = rank == 1 and contains_answer(" ".join(top.highlighted_text), q["answers"])
-            right_article = bool(top and top.article_id == q["article_id"])
-            by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained, right_article))
-    finally:
-        assistant.retriever.language_shift = shipped
+    for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
+        started = time.perf_counter()
+        answer = by_fold[q["fold"]].ask(q["question"], k=MAX_RANK)
+        elapsed = (time.perf_counter() - started) * 1000
+        rank = first_relevant_rank([_is_source(quote, q) for quote in answer.quotes])
+        top = answer.quotes[0] if answer.quotes else None
+        in_highlight = rank == 1 and contains_answer(" ".join(top.highlighted_text), q["answers"])
+        right_article = bool(top and top.article_id == q["article_id"])
+        by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained, right_article))
     out = {}
     for lang, rows in sorted(by_lang.items()):
         scores = retrieval_scores([r[0] for r in rows], cutoffs=(1, 5), mrr_at=10)

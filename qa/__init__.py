@@ -6,6 +6,7 @@ Example:
     >>> answer.quotes[0].title
 """
 
+from qa.assistant import Assistant, builtin_articles, default_index_dir
 from qa.errors import BadQuestion, EmptyIndex, IndexCorrupt, IndexNotFound, ModelLoadError, ModelMismatch, QAError
 from qa.types import Answer, Article, IngestReport, Passage, Quote
 
@@ -26,13 +27,3 @@ __all__ = [
     "builtin_articles",
     "default_index_dir",
 ]
-
-
-def __getattr__(name: str):
-    """`Assistant` and friends load on first use: the store imports `qa.errors`, and an eager import
-    of the assistant (which imports the store) would make `import store` on its own circular."""
-    if name in ("Assistant", "builtin_articles", "default_index_dir"):
-        from qa import assistant
-
-        return getattr(assistant, name)
-    raise AttributeError(f"module 'qa' has no attribute {name!r}")

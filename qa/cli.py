@@ -1,4 +1,4 @@
-"""Command line: python -m qa ingest|ask|serve|remove|stats|articles.
+"""Command line: python -m qa ingest|ask|serve|remove|stats|articles|build-model.
 
 Errors are one line on stderr with a non-zero exit code, never a traceback.
 """
@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from qa.assistant import Assistant
+from qa.config import Settings
 from qa.errors import QAError
 from qa.types import Answer
 
@@ -23,10 +24,16 @@ err = Console(stderr=True)
 
 
 def _assistant(args: argparse.Namespace, create: bool = True) -> Assistant:
-    options = {"backend": args.backend, "model_name": args.model, "index_kind": args.index_kind}
+    settings = args.settings
+    options = {
+        "backend": args.backend,
+        "model_name": args.model,
+        "index_kind": args.index_kind,
+        "model_dir": settings.model_dir,
+    }
     if args.index:
         return Assistant.open(args.index, create=create, **options)
-    return Assistant.default(**options)
+    return Assistant.default(settings.default_index_dir(args.model), **options)
 
 
 def print_answer(answer: Answer) -> None:
@@ -103,6 +110,14 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_build_model(args) -> int:
+    from embeddings import build_model
+
+    folder = build_model(args.settings.model_dir, force=args.force)
+    console.print(f"model ready in {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa", description="Question answering over news articles.")
     common = argparse.ArgumentParser(add_help=False)
@@ -144,11 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
     p.set_defaults(func=cmd_articles)
+
+    p = sub.add_parser("build-model", help="build the embedding model ahead of time ($NEWSQA_MODEL_DIR)")
+    p.add_argument("--force", action="store_true", help="rebuild even if it is complete")
+    p.set_defaults(func=cmd_build_model)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.settings = Settings.from_env()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         return args.func(args)

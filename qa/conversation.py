@@ -2,85 +2,94 @@
 
 "Ông ấy đề nghị EU điều gì?" after "Ai đã tiếp Gunnar Wiegand?" becomes a query that names the
 person and keeps the topic; "còn … thì sao?" / "what about …?" swaps the new subject into the
-previous question. A question that stands alone is left exactly as it is.
+previous question. A question that stands alone is left exactly as it is. What points back, and how
+a question is asked again, is each pack's `[conversation]` (qa/lang); a follow-up may be asked in
+another language than the turn before, so every pack's patterns are tried, in pack order.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from babel import Locale
+from qa.lang import LanguagePack, languages, leftmost
+from qa.people import PERSON_QUESTION, QUESTION_WORDS, gender_of, may_be, names_in, persons_in, who_is
+from qa.text import UPPER, YEAR_PATTERN, letters_pack, syllables
 
-from qa.text import UPPER, YEAR_PATTERN, has_vietnamese_letters, syllables
-
-# Pronouns that point back to someone (or something) said before.
-VI_ANAPHORA = re.compile(
-    r"\b(ông ấy|bà ấy|anh ấy|chị ấy|ông ta|bà ta|anh ta|cô ấy|họ|người này|người đó|vị này|vị đó|"
-    r"ong ay|ba ay|nguoi nay)\b",
-    re.IGNORECASE,
-)
-EN_ANAPHORA = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.IGNORECASE)
-# A noun with a demonstrative ("luật đó", "that law") points back to a thing of that kind.
-VI_NOUNS = "dự án|hội thảo|luật|hiệp định|sự kiện|cuộc gặp|buổi tiếp|chương trình|cơ quan|tổ chức|việc|điều|nghị định"
-EN_NOUNS = "project|workshop|law|agreement|meeting|event|programme|program"
-NOUN_REFERENCE = re.compile(
-    rf"\b(?P<vi>{VI_NOUNS}|du an|hoi thao|luat) (?:đó|này|ấy|trên|do|nay)\b"
-    rf"|\b(?P<determiner>this|that|these|those|the) (?P<en>{EN_NOUNS})\b",
-    re.IGNORECASE,
-)
-# Weaker pointers ("it", "that") are also relative pronouns: they count only in short questions.
-EN_WEAK_ANAPHORA = re.compile(r"\b(it|its|this|that|these|those)\b", re.IGNORECASE)
-# "it": "nó" always points back (at any length), English "it" only in a short question (above);
-# either stands for the thing the previous question named, when it named one (`rewrite`).
-VI_IT = re.compile(r"\bnó\b", re.IGNORECASE)
-EN_IT = re.compile(r"\bit\b", re.IGNORECASE)
-SHORT_QUESTION = 8  # words
-WHAT_ABOUT = re.compile(
-    r"^\s*(?:(?:và |vậy |thế )?còn\s+(?P<vi>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?"
-    r"|(?P<vi2>.+?)\s+thì sao|(?:and )?(?:what|how) about\s+(?P<en>.+?))\s*\??\s*$",
-    re.IGNORECASE,
+L = languages()
+SHORT_QUESTION = 8  # words: past this, a weak pointer ("it", "that") is taken for a relative pronoun
+_TIME = (
+    rf"(?:(?:{L.union('conversation.time_prepositions')})\s+)?(?:(?:{L.union('conversation.time_nouns')})\s+)?"
+    rf"(?:\d{{1,2}}/){{0,2}}{YEAR_PATTERN.pattern}"
 )
 # A time on its own ("in 2023", "năm 2023", "tháng 5/2023"): as a follow-up, the previous question
 # asked of another time. TIME_IN_QUESTION is the time a question already names, which it replaces.
-_TIME = (
-    r"(?:(?:in|on|during|vào|vao|trong)\s+)?(?:(?:the year|năm|nam|tháng|thang|ngày|ngay)\s+)?"
-    rf"(?:\d{{1,2}}/){{0,2}}{YEAR_PATTERN.pattern}"
-)
 TIME_ONLY = re.compile(
-    rf"^\s*(?:(?:and|và|va|còn|con)\s+)?(?P<time>{_TIME})\s*(?:thì sao|thi sao)?\s*\??\s*$", re.IGNORECASE
+    rf"^\s*(?:(?:{L.union('conversation.time_conjunctions')})\s+)?(?P<time>{_TIME})\s*"
+    rf"(?:{L.union('conversation.time_tails')})?\s*\??\s*$",
+    re.IGNORECASE,
 )
 TIME_IN_QUESTION = re.compile(rf"\b{_TIME}\b", re.IGNORECASE)
-ASKS = re.compile(
-    r"\b(nào|gì|ai|đâu|bao nhiêu|mấy|khi nào|bao giờ|sao|what|who|when|where|which|how|why)\b", re.IGNORECASE
+ASKS = re.compile(rf"\b({L.union('conversation.question_words_pattern')})\b", re.IGNORECASE)
+COPULAS = L.union_words("conversation.copulas")
+NAME_ENDS = L.union_words("conversation.name_ends")
+NAME_STOPS = L.union_words("conversation.name_stops")
+NAME_JOINS = L.union_words("conversation.name_joins")
+QUESTION_WORD_COMPOUNDS = {tuple(c.split()) for c in L.union_words("conversation.question_word_compounds")}
+POSSESSIVE_PRONOUNS = L.union_words("conversation.possessive_pronouns")
+OBJECT_OR_POSSESSIVE = L.union_words("conversation.object_or_possessive")
+# After "her", words that show it is an object ("met her in Hanoi"), not a possessive ("her position").
+NOT_POSSESSED = L.union_words("conversation.not_possessed_after")
+_HEAD_LAST_NOUNS = "|".join(p.get("conversation.reference_nouns") for p in L if not p.name_head_first)
+# A name with what belongs to it: "the ESIWA project", "ngài Gunnar Wiegand".
+OBJECT_NAME = re.compile(
+    rf"(?<=\s)(?:(?i:{L.union('conversation.name_prefixes')})\s+)?[{UPPER}][\w–-]*(?:\s+[{UPPER}][\w–-]*)*"
+    rf"(?:\s+(?i:{_HEAD_LAST_NOUNS})\b)?"
 )
-NAME_BODY = rf"[{UPPER}]\w*(?:[ -][{UPPER}]\w*)+"
-NAME = re.compile(rf"(?:(?<=\s)|^)({NAME_BODY})")
-_HONORIFIC = r"(?:(?i:ông|bà|ngài|ong|ngai|mr\.?|mrs\.?|ms\.?|dr\.?)\s+)?"
-# "Who is Elsbeth Akkerman?", "Tô Lâm là ai?": the question is about the person it names.
-WHO_IS = re.compile(
-    rf"^\s*(?i:who\s+(?:is|was)|ai\s+l[àa])\s+{_HONORIFIC}(?P<a>{NAME_BODY})\s*\??\s*$"
-    rf"|^\s*{_HONORIFIC}(?P<b>{NAME_BODY})\s+(?i:l[àa]\s+ai)\s*\??\s*$"
-)
-QUESTION_WORDS = frozenset(
-    "ai gì nào đâu sao bao nhiêu mấy khi thế như là có không được của và the is are was were what who "
-    "whom when where which why how did does do has have had been be since of in on to for".split()
-)
+
+
+def _packs_with(path: str) -> list[tuple[LanguagePack, re.Pattern]]:
+    return [(p, p.pattern(path)) for p in L if p.pattern(path) is not None]
+
+
+def written_in(text: str) -> LanguagePack:
+    """The pack whose letters `text` uses, else the first pack that has no letters of its own: how
+    a follow-up tells a Vietnamese question from an English one however it was typed."""
+    return letters_pack(text) or next(p for p in L if not p.get("detection.letters"))
+
+
+def _what_about(question: str) -> re.Match | None:
+    """ "còn … thì sao?", "what about …?": the match, whose `subject` is the new subject."""
+    for pack in L:
+        for pattern in pack.patterns("conversation.what_about"):
+            match = pattern.match(question)
+            if match:
+                return match
+    return None
+
+
+def _anaphora(question: str) -> re.Pattern | None:
+    """The first pack's pronoun pattern that finds a pronoun pointing back in `question`."""
+    return next((pattern for _, pattern in _packs_with("conversation.anaphora") if pattern.search(question)), None)
+
+
+def _noun_reference(question: str) -> tuple[LanguagePack | None, re.Match | None]:
+    """ "luật đó", "that law": a noun pointing back, and the pack whose pattern found it."""
+    return leftmost((pack, pattern.search(question)) for pack, pattern in _packs_with("conversation.noun_reference"))
+
+
+def _weak(pack: LanguagePack, reference: re.Match) -> bool:
+    """ "the law" points back only weakly: it may be any law."""
+    determiner = (reference.groupdict().get("determiner") or "").lower()
+    return determiner in pack.words("conversation.weak_determiners")
 
 
 # Greetings and thanks, the whole message: they get a reply, not a search of the articles.
 SMALL_TALK = {
-    ("greeting", "vi"): re.compile(
-        r"^(xin chào|chào|xin chao|chao|alo)( bạn| anh| chị| em| ban| anh| chi)?( nhé| nha| ạ)?$", re.IGNORECASE
-    ),
-    ("greeting", "en"): re.compile(r"^(hello|hi|hey|good (morning|afternoon|evening))( there| you)?$", re.IGNORECASE),
-    ("thanks", "vi"): re.compile(
-        r"^(cảm ơn|cám ơn|cam on|xin cảm ơn)( bạn| nhé| nhiều| nha| ạ| ban| nhieu)*$", re.IGNORECASE
-    ),
-    ("thanks", "en"): re.compile(
-        r"^(thanks|thank you|thank u|thx|many thanks)( so much| a lot| very much)?$", re.IGNORECASE
-    ),
+    (kind, pack.code): pack.compile(spec)
+    for kind in dict.fromkeys(k for p in L for k in p.get("small_talk", {}))
+    for pack in L
+    if (spec := pack.get(f"small_talk.{kind}"))
 }
 
 
@@ -99,6 +108,13 @@ class Turn:
     article_id: str | None = None  # the article quoted in the answer
 
 
+def content_text(content) -> str:
+    """The text of a chat message's content: a string, or a list of parts {"text": …} (Gradio's)."""
+    if isinstance(content, str):
+        return content
+    return " ".join(c.get("text", "") for c in content if isinstance(c, dict))
+
+
 def user_questions(history) -> list[str]:
     """Earlier user questions from strings or chat messages {"role", "content"}."""
     out = []
@@ -106,12 +122,7 @@ def user_questions(history) -> list[str]:
         if isinstance(item, str):
             text = item
         elif isinstance(item, dict) and item.get("role", "user") == "user":
-            content = item.get("content", "")
-            text = (
-                content
-                if isinstance(content, str)
-                else " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-            )
+            text = content_text(item.get("content", ""))
         else:
             continue
         if text.strip():
@@ -121,61 +132,19 @@ def user_questions(history) -> list[str]:
 
 def is_follow_up(question: str) -> bool:
     q = question.strip()
-    if WHAT_ABOUT.match(q) or TIME_ONLY.match(q) or VI_ANAPHORA.search(q) or EN_ANAPHORA.search(q) or VI_IT.search(q):
+    points_back = any(
+        pattern.search(q)
+        for pack, pattern in _packs_with("conversation.it")
+        if pack.get("conversation.it_points_back_always")
+    )
+    if _what_about(q) or TIME_ONLY.match(q) or _anaphora(q) or points_back:
         return True
-    reference = NOUN_REFERENCE.search(q)
-    if reference and (reference.group("determiner") or "").lower() != "the":  # "the law" is weak
+    pack, reference = _noun_reference(q)
+    if reference and not _weak(pack, reference):
         return True
     words = len(syllables(q))
-    return words <= 3 or (words <= SHORT_QUESTION and bool(reference or EN_WEAK_ANAPHORA.search(q)))
-
-
-def names_in(text: str) -> list[str]:
-    """Capitalised multi-word names (Tô Lâm, Gunnar Wiegand, Luật An ninh mạng), sentence starts aside."""
-    names = []
-    for m in NAME.finditer(text):
-        name = m.group(1)
-        if name.split()[0].lower() in QUESTION_WORDS:
-            name = " ".join(name.split()[1:])
-        if len(name.split()) >= 2:
-            names.append(name)
-    return names
-
-
-PERSON = re.compile(
-    r"\b(?:ông|bà|ngài|anh|chị|Đại tướng|Thượng tướng|Trung tướng|Thiếu tướng|Bộ trưởng|Thủ tướng|Chủ tịch|"
-    r"Đại sứ|Tổng Bí thư|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Minister|General|Ambassador)\s+"
-    rf"([{UPPER}]\w*(?:[ -][{UPPER}]\w*)+)"
-)
-
-
-# First words of Vietnamese organisation names: "Bộ trưởng Bộ Công an" names a ministry, not a person.
-ORGANISATION_HEADS = frozenset(
-    "bộ cục sở ban vụ viện ủy uỷ tổng hội quốc chính đảng liên cơ văn trung ngân tòa tập".split()
-)
-
-
-@cache
-def places() -> frozenset[str]:
-    """Country and region names in Vietnamese and English (CLDR, through Babel), lower-cased."""
-    return frozenset(name.lower() for language in ("vi", "en") for name in Locale(language).territories.values())
-
-
-def persons_in(text: str) -> list[str]:
-    """Names that follow a title or an honorific (Đại tướng Tô Lâm, ngài Gunnar Wiegand): people.
-    A country after a title is not one ("Đại sứ Hà Lan"); before a name it is dropped ("Thủ tướng
-    Hà Lan Mark Rutte")."""
-    people = []
-    for m in PERSON.finditer(text):
-        words = m.group(1).split()
-        for size in (3, 2, 1):
-            if len(words) > size and " ".join(words[:size]).lower() in places():
-                words = words[size:]
-                break
-        name = " ".join(words)
-        if len(words) >= 2 and name.lower() not in places() and words[0].lower() not in ORGANISATION_HEADS:
-            people.append(name)
-    return people
+    weak = any(pattern.search(q) for _, pattern in _packs_with("conversation.weak_anaphora"))
+    return words <= 3 or (words <= SHORT_QUESTION and bool(reference or weak))
 
 
 def topic_of(text: str) -> str:
@@ -202,18 +171,18 @@ def swap_subject(previous: str, subject: str) -> str:
     asked = ASKS.search(previous)
     if not asked or not subject:
         return f"{subject} {previous}".strip()
-    which = WHICH_SUBJECT.match(previous)
+    which = next((m for _, p in _packs_with("conversation.which_subject") if (m := p.match(previous))), None)
     if which:  # "Which countries take part in ESIWA?" + "India" -> "India take part in ESIWA?"
         return f"{subject} {previous[which.end() :]}"
-    english = not has_vietnamese_letters(previous)
+    pack = written_in(previous)
     frame = previous[asked.start() :].split()[:2]
-    leads = english or asked.start() == 0  # the question word opens the question ("Ai đã tiếp …")
-    if leads and frame[-1].lower() not in {"is", "are", "was", "were", "là"}:
+    leads = pack.get("conversation.frame_leads") or asked.start() == 0  # "Ai đã tiếp …": the question word opens it
+    if leads and frame[-1].lower() not in COPULAS:
         # "What did Vietnam propose?" + "Japan", "Ai đã tiếp ngài Gunnar Wiegand?" + "Đại sứ Hà Lan":
         # the subject takes the place of the first name after the question word
         named = OBJECT_NAME.search(previous, asked.end())
         if named:
-            end = named.end() if english else _read_on(previous, named.end())
+            end = _read_on(previous, named.end()) if pack.name_head_first else named.end()
             return f"{previous[: named.start()]}{subject}{previous[end:]}"
     if leads:  # the frame leads ("Since what year …", "Ai là …")
         return f"{previous[: asked.start()]}{' '.join(frame)} {subject}?".strip()
@@ -222,8 +191,9 @@ def swap_subject(previous: str, subject: str) -> str:
 
 
 def _read_on(text: str, end: int, longest: int = 4) -> int:
-    """Where a Vietnamese name that ends its capitals at `end` really ends: "Luật An| ninh mạng| có …"."""
-    stops = VI_NAME_ENDS | QUESTION_WORDS | {"năm", "ngày", "tháng"}
+    """Where a name that ends its capitals at `end` really ends, in a language whose names are only
+    partly capitalised: "Luật An| ninh mạng| có …"."""
+    stops = NAME_ENDS | QUESTION_WORDS | NAME_STOPS
     for _ in range(longest):
         word = re.match(r"\s+([\w/-]+)", text[end:])
         if not word or word.group(1).lower() in stops:
@@ -232,26 +202,9 @@ def _read_on(text: str, end: int, longest: int = 4) -> int:
     return end
 
 
-# A name with what belongs to it: "the ESIWA project", "ngài Gunnar Wiegand".
-OBJECT_NAME = re.compile(
-    rf"(?<=\s)(?:(?i:the|ông|bà|ngài)\s+)?[{UPPER}][\w–-]*(?:\s+[{UPPER}][\w–-]*)*(?:\s+(?i:{EN_NOUNS})\b)?"
-)
-_AUXILIARY = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|là)\b"
-# A "which …" phrase that opens the question is its subject ("Những quốc gia nào tham gia …",
-# "Which countries take part …"); a what-about follow-up puts its subject there.
-WHICH_SUBJECT = re.compile(
-    rf"^\s*(?:(?:những|các)\s+)?(?!khi\b)\w+(?:\s+\w+)?\s+nào\s+(?!{_AUXILIARY})"
-    rf"|^\s*(?:which|what)\s+(?!{_AUXILIARY})\w+\s+(?!{_AUXILIARY})(?=\w)",
-    re.IGNORECASE,
-)
-# Words that end a Vietnamese name read forward from its head noun ("Hiệp định … EU | được …").
-VI_NAME_ENDS = frozenset("được là có đã sẽ đang do thì bị nào gì ai khi từ vào ở tại bao mấy như của".split())
-EN_NAME_JOINS = frozenset("and of & - –".split())
-
-
 def _swap_name(previous: str, subject: str) -> str | None:
-    """Replace the name in `previous` that shares its head noun with `subject`: English names end
-    with it ("… Cooperation Agreement"), Vietnamese ones start with it ("Hiệp định …")."""
+    """Replace the name in `previous` that shares its head noun with `subject`: names that end
+    with it ("… Cooperation Agreement") or, where the pack says so, start with it ("Hiệp định …")."""
     words = previous.rstrip(" ?").split()
     lowered = [w.lower().strip(",.") for w in words]
     new = subject.split()
@@ -259,13 +212,13 @@ def _swap_name(previous: str, subject: str) -> str | None:
         new = new[1:]
     if not new:
         return None
-    if not has_vietnamese_letters(previous):
+    if not written_in(previous).name_head_first:
         head = new[-1].lower()
         if head not in lowered:
             return None
         end = lowered.index(head)
         start = end
-        while start > 0 and (words[start - 1][:1].isupper() or lowered[start - 1] in EN_NAME_JOINS):
+        while start > 0 and (words[start - 1][:1].isupper() or lowered[start - 1] in NAME_JOINS):
             start -= 1
     else:
         head = [w.lower() for w in new[:2]]
@@ -274,7 +227,7 @@ def _swap_name(previous: str, subject: str) -> str | None:
             return None
         start = starts[0]
         end = start + len(head) - 1
-        while end + 1 < len(words) and lowered[end + 1] not in VI_NAME_ENDS:
+        while end + 1 < len(words) and lowered[end + 1] not in NAME_ENDS:
             end += 1
     return " ".join([*words[:start], *new, *words[end + 1 :]]) + "?"
 
@@ -284,8 +237,8 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     if previous is None or not is_follow_up(question):
         return question
     q = question.strip()
-    m = WHAT_ABOUT.match(q)
-    subject = (m.group("vi") or m.group("vi2") or m.group("en") or "").strip() if m else q
+    m = _what_about(q)
+    subject = m.group("subject").strip() if m else q
     time = TIME_ONLY.match(subject)
     if time:
         # "Còn năm 2023 thì sao?", "And in 2021?": the same question at another time; the earlier
@@ -301,51 +254,51 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
     asked = previous.question
     topic = f"({topic_of(previous.effective_query)})"
     answer_names = [n for n in names_in(previous_answer) if n not in asked]
-    anaphora = next((a for a in (VI_ANAPHORA, EN_ANAPHORA) if a.search(q)), None)
-    reference = NOUN_REFERENCE.search(q)
-    if reference and anaphora and (reference.group("determiner") or "").lower() == "the":
+    anaphora = _anaphora(q)
+    pack, reference = _noun_reference(q)
+    if reference and anaphora and _weak(pack, reference):
         reference = None  # "What did she say when closing the workshop?": "she" is the reference
     if reference:
         # "Luật đó" is the law named before, never the person who was.
-        if reference.group("vi"):  # Vietnamese names are only partly capitalised: read on from the noun
-            noun = reference.group("vi")
+        noun = reference.group("noun")
+        if pack.name_head_first:  # names are only partly capitalised: read on from the noun
             named = _phrase_from(noun, asked) or _named_with(noun, names_in(asked) + answer_names)
         else:
-            noun = reference.group("en")
             named = _named_with(noun, names_in(asked) + answer_names)
-            noun = f"the {noun}"
+            noun = f"{pack.get('conversation.definite_article')} {noun}"
         resolved = f"{q[: reference.start()]}{named or noun}{q[reference.end() :]}"
         # Named, the thing stands for itself; the previous topic would only pull toward its answer.
         return resolved if named else f"{resolved} {topic}"
     # After "who is X?" a pronoun points at X; after another "who …?" at the person in the answer;
     # otherwise at the one in the question.
-    named = WHO_IS.match(asked)
+    named = who_is(asked)
     if named:
-        candidates = [named.group("a") or named.group("b")]
-    elif re.search(r"\b(ai|who|whom)\b", asked, re.IGNORECASE):
+        candidates = [named]
+    elif PERSON_QUESTION.search(asked):
         people = _closest_to(asked, [n for n in persons_in(previous_answer) if n not in asked], previous_answer)
         candidates = people + answer_names + names_in(asked)
     else:
         candidates = names_in(asked) + answer_names
     if anaphora is not None:
         pronoun = anaphora.search(q).group(0)
-        candidates = [c for c in candidates if _may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
+        candidates = [c for c in candidates if may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
         if candidates:  # named, the person stands for themself, as a named thing does above
             return anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)
     # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law, "it" after "… the ESIWA
     # project?" the project: named, the thing stands for itself
-    it = VI_IT if VI_IT.search(q) else EN_IT if EN_IT.search(q) else None
-    thing = (_thing_named(asked) if it is VI_IT else _english_thing_named(asked)) if it else None
+    it = next(((p, pattern) for p, pattern in _packs_with("conversation.it") if pattern.search(q)), None)
+    thing = (_thing_named(it[0], asked) if it[0].name_head_first else _thing_named_last(it[0], asked)) if it else None
     if thing:
-        return it.sub(thing, q, count=1)
+        return it[1].sub(thing, q, count=1)
     # "it", "this": too vague to name; the topic of the previous turn carries the reference.
     return f"{q} {topic}"
 
 
-def _english_thing_named(text: str) -> str | None:
-    """What "it" stands for after the English question `text`: the first name ending in a thing's
-    head noun ("the Cybersecurity Law", "the ESIWA project"; not "the National Assembly")."""
-    nouns = EN_NOUNS.split("|")
+def _thing_named_last(pack: LanguagePack, text: str) -> str | None:
+    """What "it" stands for after `text`, in a language whose names end with their head noun: the
+    first name ending in a thing's head noun ("the Cybersecurity Law", "the ESIWA project"; not
+    "the National Assembly")."""
+    nouns = pack.get("conversation.reference_nouns").split("|")
     for match in OBJECT_NAME.finditer(text):
         words = match.group(0).split()
         if words[-1].lower() in nouns:
@@ -353,49 +306,17 @@ def _english_thing_named(text: str) -> str | None:
     return None
 
 
-def _thing_named(text: str) -> str | None:
-    """What "nó" stands for after the Vietnamese question `text`: the first thing it names by a
-    head noun and a capital ("Luật An ninh mạng", "Hiệp định Thương mại tự do Việt Nam EU"), else
-    the thing it opens with ("Hội thảo diễn ra ở đâu?" -> "Hội thảo"); None for a person."""
-    named = re.search(rf"\b((?i:{VI_NOUNS}))\s+[{UPPER}]", text)
+def _thing_named(pack: LanguagePack, text: str) -> str | None:
+    """What "nó" stands for after `text`, in a language whose names start with their head noun:
+    the first thing it names by a head noun and a capital ("Luật An ninh mạng", "Hiệp định Thương
+    mại tự do Việt Nam EU"), else the thing it opens with ("Hội thảo diễn ra ở đâu?" -> "Hội
+    thảo"); None for a person."""
+    nouns = pack.get("conversation.reference_nouns")
+    named = re.search(rf"\b((?i:{nouns}))\s+[{UPPER}]", text)
     if named:
         return _phrase_from(named.group(1), text, longest=8)
-    subject = re.match(rf"\s*((?i:{VI_NOUNS}))\b", text)
+    subject = re.match(rf"\s*((?i:{nouns}))\b", text)
     return subject.group(1) if subject else None
-
-
-FEMALE_MARKS = re.compile(r"\b(?:bà|cô|chị|Mrs\.?|Ms\.?|Madam)\s+$", re.IGNORECASE)
-MALE_MARKS = re.compile(r"\b(?:ông|anh|ngài|Mr\.?|Sir)\s+$", re.IGNORECASE)
-
-
-def gender_of(name: str, text: str) -> str | None:
-    """ "f" or "m" when `text` says: Vietnamese news writes "bà Elsbeth Akkerman", "ông …", and a
-    Vietnamese woman's name carries "Thị"; None when it does not (a title alone: "Đại tướng Tô Lâm")."""
-    if " Thị " in f" {name} ":
-        return "f"
-    for match in re.finditer(re.escape(name), text):
-        before = text[max(0, match.start() - 8) : match.start()]
-        if FEMALE_MARKS.search(before):
-            return "f"
-        if MALE_MARKS.search(before):
-            return "m"
-    return None
-
-
-# The gendered pronouns of VI_ANAPHORA and EN_ANAPHORA.
-FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "bà ấy", "cô ấy", "chị ấy", "bà ta", "ba ay"})
-MALE_PRONOUNS = frozenset({"he", "him", "his", "ông ấy", "anh ấy", "ông ta", "anh ta", "ong ay"})
-
-
-def _may_be(pronoun: str, gender: str | None) -> bool:
-    """Whether a person of `gender` can be `pronoun`. "she" needs a woman the text marks as one
-    (it always does); "he" anyone not marked a woman; "they", "họ" anyone."""
-    p = pronoun.lower()
-    if p in FEMALE_PRONOUNS:
-        return gender == "f"
-    if p in MALE_PRONOUNS:
-        return gender != "f"
-    return True
 
 
 def _closest_to(asked: str, people: list[str], answer: str, window: int = 5) -> list[str]:
@@ -418,16 +339,12 @@ def _closest_to(asked: str, people: list[str], answer: str, window: int = 5) -> 
     return [own_name(n) for n in sorted(people, key=overlap, reverse=True)]
 
 
-# After "her", words that show it is an object ("met her in Hanoi"), not a possessive ("her position").
-NOT_POSSESSED = frozenset("in on at to for with from about by and or as when after before".split())
-
-
 def _as_pronoun(match: re.Match, name: str) -> str:
     """`name` in the pronoun's place: "his position" -> "Mark Rutte's position"."""
     pronoun = match.group(0).lower()
     after = re.match(r"\s+(\w+)", match.string[match.end() :])
-    possessive = pronoun in {"his", "their"} or (
-        pronoun == "her" and after is not None and after.group(1).lower() not in NOT_POSSESSED
+    possessive = pronoun in POSSESSIVE_PRONOUNS or (
+        pronoun in OBJECT_OR_POSSESSIVE and after is not None and after.group(1).lower() not in NOT_POSSESSED
     )
     return f"{name}'s" if possessive else name
 
@@ -450,7 +367,7 @@ def _phrase_from(noun: str, text: str, longest: int = 5) -> str | None:
         return None
     words: list[str] = []
     for word in re.findall(r"[\wÀ-ỹ/-]+", text[match.end() :]):
-        compound = word.lower() == "do" and words and words[-1].lower() == "tự"  # "tự do" (free), not "do" (by)
+        compound = bool(words) and (words[-1].lower(), word.lower()) in QUESTION_WORD_COMPOUNDS  # "tự do": free
         if (word.lower() in QUESTION_WORDS and not compound) or len(words) == longest:
             break
         words.append(word)

@@ -9,7 +9,8 @@ How: each syllable typed without diacritics may be any syllable that drops to it
 "bán", "bạn", "bản" …). A syllable bigram model picks the likeliest sequence (Viterbi). Its counts
 come from real Vietnamese news (`NEWS_COUNTS`, built from shared/corpora with `python -m
 qa.diacritics`), plus the passages a first, accent-free search found: they hold the names and the
-wording of the very articles asked about ("to lam" -> "Tô Lâm"), and count `CONTEXT_WEIGHT` times.
+wording of the very articles asked about ("to lam" -> "Tô Lâm"), and count `diacritics.context_weight`
+times (qa/weights.toml).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.text import nfc, plain_form
+from qa.weights import Weights
 
 NEWS_COUNTS = Path(__file__).with_name("data") / "vi_syllable_counts.tsv.gz"
 # A run of letters (a syllable, or a foreign word), and what breaks the bigram chain between two.
@@ -31,12 +33,6 @@ LETTERS = re.compile(r"[^\W\d_]+")
 BREAK = re.compile(r"[.,;:!?()\[\]\"“”‘’…\n–—/-]")
 # Bigrams and unigrams seen fewer times in the news are not shipped.
 MIN_COUNT = 5
-# How much a bigram seen counts against the unigram backoff (interpolated smoothing).
-BIGRAM_SHARE = 0.8
-# How many times a syllable or bigram of the passages found counts, against the news'.
-CONTEXT_WEIGHT = 20.0
-# Accented forms tried per plain syllable, the most frequent first.
-MAX_FORMS = 10
 
 
 class SyllableCounts:
@@ -122,17 +118,21 @@ def news_counts() -> NewsCounts:
 
 
 class Restorer:
-    """Bigram Viterbi over the news counts plus, weighted, those of some context texts.
+    """Bigram Viterbi over the news counts plus, weighted, those of some context texts; its numbers
+    are qa/weights.toml's [diacritics].
 
     Example:
-        >>> Restorer().restore("Luat an ninh mang co hieu luc khi nao?")
+        >>> Restorer(Weights.read()).restore("Luat an ninh mang co hieu luc khi nao?")
         'Luật an ninh mạng có hiệu lực khi nào?'
     """
 
-    def __init__(self, context: Iterable[str] = (), weight: float = CONTEXT_WEIGHT) -> None:
+    def __init__(self, weights: Weights, context: Iterable[str] = ()) -> None:
         self.news = news_counts()
         self.local = SyllableCounts.of_texts(nfc(t) for t in context)
-        self.weight = weight
+        self.weight = weights.value("diacritics", "context_weight")
+        self.bigram_share = weights.value("diacritics", "bigram_share")
+        self.max_forms = weights.value("diacritics", "max_forms")
+        weight = self.weight
         self.total = float(self.news.unigrams.sum()) + weight * sum(self.local.unigrams.values())
         self.local_forms: dict[str, list[str]] = defaultdict(list)
         for word, _ in self.local.unigrams.most_common():
@@ -151,7 +151,7 @@ class Restorer:
         seen = self._counts(previous)[:, None]
         bigram = np.divide(pairs, seen, out=np.zeros_like(pairs), where=seen > 0)
         unigram = (self._counts(words) + 0.1) / self.total
-        return np.log(BIGRAM_SHARE * bigram + (1 - BIGRAM_SHARE) * unigram[None, :])
+        return np.log(self.bigram_share * bigram + (1 - self.bigram_share) * unigram[None, :])
 
     def candidates(self, word: str) -> list[str]:
         """The lower-cased syllables `word` may stand for: itself when it has diacritics already or
@@ -161,7 +161,7 @@ class Restorer:
             return [word]
         forms = list(dict.fromkeys([*self.local_forms.get(word, []), *self.news.forms.get(word, [])]))
         counts = self._counts(forms)
-        return [forms[i] for i in np.argsort(-counts, kind="stable")[:MAX_FORMS]] or [word]
+        return [forms[i] for i in np.argsort(-counts, kind="stable")[: self.max_forms]] or [word]
 
     def _decode(self, words: list[str]) -> list[str]:
         """The likeliest syllables for a chain of words (Viterbi)."""

@@ -1,19 +1,29 @@
-"""User-facing errors: the CLI and the chat page show their message, never a traceback."""
+"""User-facing errors: the CLI and the chat page show their message, never a traceback.
+
+The store has its own errors (store.errors); each has a twin here that is also a `QAError`, and the
+`Assistant` raises the twin, so `except QAError` catches everything a user can cause or fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from store import errors as store_errors
 
 
 class QAError(Exception):
     """Base class of every error a user can cause or fix."""
 
 
-class IndexNotFound(QAError):
+class IndexNotFound(QAError, store_errors.IndexNotFound):
     """The index folder does not exist (and was not to be created)."""
 
 
-class IndexCorrupt(QAError):
+class IndexCorrupt(QAError, store_errors.IndexCorrupt):
     """The index files exist but cannot be read; the message says how to recover."""
 
 
-class ModelMismatch(QAError):
+class ModelMismatch(QAError, store_errors.ModelMismatch):
     """The index was built with another embedding model; mixing vectors would give nonsense."""
 
 
@@ -27,3 +37,24 @@ class BadQuestion(QAError):
 
 class ModelLoadError(QAError):
     """The embedding model could not be built or loaded."""
+
+
+_TWINS = {
+    store_errors.IndexNotFound: IndexNotFound,
+    store_errors.IndexCorrupt: IndexCorrupt,
+    store_errors.ModelMismatch: ModelMismatch,
+}
+
+
+@contextlib.contextmanager
+def as_user_errors():
+    """Raise a store error as its `QAError` twin, same message."""
+    try:
+        yield
+    except store_errors.StoreError as exc:
+        if isinstance(exc, QAError):
+            raise
+        twin = next((t for kind, t in _TWINS.items() if isinstance(exc, kind)), None)
+        if twin is None:
+            raise
+        raise twin(str(exc)) from exc

@@ -1,4 +1,5 @@
-"""English question words put into Vietnamese through a news glossary (qa/data/glossary_vi_en.tsv).
+"""A bridged language's question words put into the articles' language through a news glossary
+(for English: qa/data/glossary_vi_en.tsv, named by qa/lang/en.toml).
 
 Why: an English question shares only names and numbers with a Vietnamese article, so BM25 and the
 sentence-overlap score see nothing of "workshop" or "ambassador", and the dense model alone must
@@ -12,69 +13,71 @@ lemma (simplemma), longest phrase first ("prime minister" before "minister").
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import simplemma
 
-GLOSSARY = Path(__file__).with_name("data") / "glossary_vi_en.tsv"
+from qa.lang import LanguagePack
+
+DATA = Path(__file__).with_name("data")
 MAX_PHRASE = 4
 ENGLISH_WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*")
-# English words that carry no content of their own (question words, function words), lower-case.
-FUNCTION_WORDS = frozenset(
-    "what who whom whose when where which why how did does do is are was were be been the a an of in on "
-    "at to for from by with about as and or that this these those it its he she his her they their has "
-    "have had according since".split()
-)
 
 
-def lemma(word: str) -> str:
-    """Lower-case English lemma, "-ise" folded into "-ize" so British and American spellings meet
-    ("organised" -> "organize"); glossary and question are folded alike, so "advise" -> "advize"
-    does no harm."""
-    base = simplemma.lemmatize(word.lower().removesuffix("'s"), lang="en").lower()
+def lemma(word: str, language: str) -> str:
+    """Lower-case lemma (simplemma), "-ise" folded into "-ize" so British and American spellings
+    meet ("organised" -> "organize"); glossary and question are folded alike, so "advise" ->
+    "advize" does no harm."""
+    base = simplemma.lemmatize(word.lower().removesuffix("'s"), lang=language).lower()
     return re.sub(r"is(e|ation)$", r"iz\1", base)
 
 
-def lemmas(text: str) -> tuple[str, ...]:
-    return tuple(lemma(w) for w in ENGLISH_WORD.findall(text))
+def lemmas(text: str, language: str) -> tuple[str, ...]:
+    return tuple(lemma(w, language) for w in ENGLISH_WORD.findall(text))
 
 
 class Glossary:
-    """English lemma sequences -> the Vietnamese words they translate.
+    """Lemma sequences of a bridged language -> the words of the articles' language they translate.
 
     Example:
-        >>> Glossary.default().translate("Who is the Dutch ambassador?")
+        >>> Glossary.for_pack(languages()["en"]).translate("Who is the Dutch ambassador?")
         ['hà lan', 'đại sứ']
     """
 
-    def __init__(self, entries: dict[tuple[str, ...], list[str]]) -> None:
+    def __init__(
+        self, entries: dict[tuple[str, ...], list[str]], language: str, function_words: frozenset = frozenset()
+    ) -> None:
         self.entries = entries
+        self.language = language
+        self.function_words = function_words  # words that carry no content of their own
 
     @classmethod
-    def read(cls, path: Path) -> Glossary:
+    def read(cls, path: Path, language: str, function_words: frozenset = frozenset()) -> Glossary:
         entries: dict[tuple[str, ...], list[str]] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
-            vietnamese, english = line.split("\t")
-            for phrase in english.split(","):
-                key = lemmas(phrase)
-                if key and vietnamese not in entries.setdefault(key, []):
-                    entries[key].append(vietnamese)
-        return cls(entries)
+            articles_word, word = line.split("\t")
+            for phrase in word.split(","):
+                key = lemmas(phrase, language)
+                if key and articles_word not in entries.setdefault(key, []):
+                    entries[key].append(articles_word)
+        return cls(entries, language, function_words)
 
     @classmethod
-    @lru_cache(maxsize=1)
-    def default(cls) -> Glossary:
-        return cls.read(GLOSSARY)
+    def for_pack(cls, pack: LanguagePack) -> Glossary:
+        """The glossary a bridged pack names (read once), with the pack's stopwords as its function words."""
+        return _glossary(
+            pack.code, pack.get("glossary"), pack.get("lemmatizer", pack.code), pack.words("words.stopwords")
+        )
 
     @lru_cache(maxsize=256)  # noqa: B019 - one glossary lives for the process; a question is read several times
     def spans(self, text: str) -> tuple[tuple[int, int, list[str]], ...]:
         """The text's words and phrases in order, as (start, end, the Vietnamese words it may stand
         for: none when the glossary does not know it); a phrase is matched whole before its words."""
         found = list(ENGLISH_WORD.finditer(text))
-        words = tuple(lemma(m.group()) for m in found)
+        words = tuple(lemma(m.group(), self.language) for m in found)
         out: list[tuple[int, int, list[str]]] = []
         i = 0
         while i < len(words):
@@ -96,7 +99,7 @@ class Glossary:
 
     def code_switch(self, text: str) -> str:
         """The text with each word or phrase the glossary knows put into its first (most frequent)
-        Vietnamese rendering in place, the rest (names, numbers, unknown words) kept: "Who is the
+        rendering in place, the rest (names, numbers, unknown words) kept: "Who is the
         Dutch ambassador?" -> "Who is the hà lan đại sứ?"."""
         out, last = [], 0
         for start, end, renderings in self.spans(text):
@@ -106,19 +109,24 @@ class Glossary:
         return "".join([*out, text[last:]])
 
     def translated_share(self, text: str) -> float:
-        """Share of the text's content words (`FUNCTION_WORDS` aside) that the glossary puts into
-        Vietnamese, phrases counted by their words: how far the Vietnamese rendering can be trusted
-        to say what was asked (1.0 for a text of function words only)."""
+        """Share of the text's content words (function words aside) that the glossary puts into the
+        articles' language, phrases counted by their words: how far the rendering can be trusted to
+        say what was asked (1.0 for a text of function words only)."""
         counted = translated = 0
         for phrase, renderings in self.senses(text):
             words = phrase.lower().split()
-            if all(w in FUNCTION_WORDS or lemma(w) in FUNCTION_WORDS for w in words):
+            if all(w in self.function_words or lemma(w, self.language) in self.function_words for w in words):
                 continue
             counted += len(words)
             translated += len(words) if renderings else 0
         return translated / counted if counted else 1.0
 
     def translate(self, question: str) -> list[str]:
-        """Vietnamese words for the question's English words and phrases, in question order, each
+        """The articles' words for the question's words and phrases, in question order, each
         once; a word inside a longer matched phrase is not translated on its own."""
         return list(dict.fromkeys(v for _, renderings in self.senses(question) for v in renderings))
+
+
+@cache
+def _glossary(code: str, name: str, language: str, function_words: frozenset) -> Glossary:
+    return Glossary.read(DATA / name, language, function_words)

@@ -18,7 +18,7 @@ from qa.ingest import content_hash, count_items, read_paths
 from qa.passages import PassageSplitter, embedding_text
 from qa.text import search_terms
 from qa.types import Article, IngestReport, Passage
-from store import PassageStore
+from store import DocumentStore, IndexedPassage
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Indexer:
     """
 
     def __init__(
-        self, model, store: PassageStore, splitter: PassageSplitter | None = None, batch_size: int = 32
+        self, model, store: DocumentStore, splitter: PassageSplitter | None = None, batch_size: int = 32
     ) -> None:
         self.model = model
         self.store = store
@@ -93,27 +93,22 @@ class Indexer:
                 texts.append(text)
                 spans.append(sentence_spans)
         encoded = encode_document_spans(self.model, texts, spans, batch_size=self.batch_size)
-        self.store.begin()
-        try:
-            row = 0
+        row = 0
+        with self.store.transaction():
             for article, digest, passages in pending.articles:
-                n = len(passages)
+                indexed = [
+                    IndexedPassage(
+                        passage=p,
+                        vector=encoded.vectors[row + i],
+                        sentence_vectors=encoded.span_vectors[row + i],
+                        terms=search_terms(f"{article.title}\n{p.text}"),
+                        alignment_codes=encoded.codes[row + i],
+                        sentence_tokens=encoded.span_tokens[row + i],
+                    )
+                    for i, p in enumerate(passages)
+                ]
                 updated = self.store.delete_article(article.id)
-                terms = [" ".join(search_terms(f"{article.title}\n{p.text}")) for p in passages]
-                self.store.add_article(
-                    article,
-                    digest,
-                    passages,
-                    encoded.vectors[row : row + n],
-                    encoded.span_vectors[row : row + n],
-                    terms,
-                    encoded.codes[row : row + n],
-                    encoded.span_tokens[row : row + n],
-                )
+                self.store.add_article(article, digest, indexed)
                 (report.updated if updated else report.added).append(article.id)
-                report.passages += n
-                row += n
-        except BaseException:
-            self.store.rollback()
-            raise
-        self.store.commit()
+                report.passages += len(passages)
+                row += len(passages)

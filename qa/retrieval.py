@@ -34,37 +34,19 @@ from typing import NamedTuple
 import numpy as np
 
 from embeddings import encode_question
-from qa.glossary import Glossary
-from qa.text import names_and_numbers, plain_form, search_terms, syllables
-from store import LexicalIndex, PassageStore
+from qa.analysis import Bridge, QuestionAnalysis
+from qa.text import names_and_numbers, plain_form, syllables
+from qa.weights import Weights
+from store import DateRange, DocumentStore
 
-CANDIDATES = 50
 LANGUAGE_SHIFT = Path(__file__).with_name("language_shift.json")
-# Weight of the lexical (BM25) score against the dense score for a question in the articles' language.
-LEXICAL_WEIGHT = 0.4
-# An English question's lexical score is only as good as the glossary's hold on it: its weight runs
-# from the first value to the second with the share of its words the glossary translates
-# (Glossary.translated_share: 0.79 on average for the built-in English questions, news wording;
-# 0.50 for XQuAD's, Wikipedia wording). Against a fixed 0.3: XQuAD en->vi whole-article passage
-# Recall@1 0.839 -> 0.849, paragraph Recall@1 0.869 -> 0.871, built-in English top quote 0.886 ->
-# 0.899; in a re-ranking replay the gain held on both halves of the XQuAD articles.
-ENGLISH_LEXICAL_WEIGHT = (0.1, 0.4)
-# Share of an English question's vector that comes from its glossary rendering (more cost XQuAD
-# en->vi Recall@1: 0.5 gave 0.837 against 0.855 without it; for the code-switched search vector
-# 0.1 / 0.2 / 0.3 gave 0.876 / 0.879 / 0.879, and 0.3 lost the built-in set a question).
-RENDERING_WEIGHT = 0.2
-# Share of an English question's lexical score that is its glossary coverage, the rest being BM25
-# over the glossary's syllables. 0.5 took XQuAD en->vi R@1 0.866 -> 0.871 and the built-in English
-# top quote 0.823 -> 0.873; 1.0 (coverage alone) reached 0.886 on the built-in set but cost XQuAD
-# R@1 (0.865).
-GLOSSARY_COVERAGE_SHARE = 0.5
 
 
 class QuestionVectors(NamedTuple):
     """A question as `Retriever.encode_question` reads it."""
 
     search: np.ndarray  # what passages and sentences are ranked by
-    judge: np.ndarray  # what the confidence compares the best sentence with (`qa.quoting.confidence`)
+    judge: np.ndarray  # what the confidence compares the best sentence with (`qa.abstention`)
     tokens: np.ndarray  # alignment states of the question's tokens
 
 
@@ -79,41 +61,26 @@ class Hit:
     boosts: dict[str, float] = field(default_factory=dict)
 
 
-def vietnamese_rendering(question: str) -> str:
-    """What of an English question can be said in the articles' words: its names, acronyms and
-    numbers, and its other words as the glossary puts them into Vietnamese ("" when none)."""
-    return " ".join(filter(None, [names_and_numbers(question), *Glossary.default().translate(question)]))
+def lexical_weight(question: QuestionAnalysis, weights: Weights) -> float:
+    """How much the lexical score counts against the dense one for this question: from the first
+    to the second value of `retrieval.lexical_weight` with the share its glossary translates."""
+    low, high = weights.value("retrieval", "lexical_weight", question.language)
+    share = question.bridge.translated_share if question.bridge else 1.0
+    return low + (high - low) * share
 
 
-def query_terms(query: str, language: str) -> list[str]:
-    """BM25 terms of a question. An English question's own words, stripped of accents, would
-    collide with Vietnamese syllables ("the" ~ "thế", "to" ~ "tô"), so its names (with their
-    accent-free forms: "To Lam") and its glossary words (exact: "đón" must not match "đơn") are
-    searched instead, each once."""
-    if language != "en":
-        return search_terms(query)
-    glossary_words = syllables(" ".join(Glossary.default().translate(query)))
-    return list(dict.fromkeys([*search_terms(names_and_numbers(query)), *glossary_words]))
-
-
-def lexical_weight(question: str, language: str) -> float:
-    """How much the lexical score counts against the dense one for this question."""
-    if language != "en":
-        return LEXICAL_WEIGHT
-    low, high = ENGLISH_LEXICAL_WEIGHT
-    return low + (high - low) * Glossary.default().translated_share(question)
-
-
-def glossary_coverage(question: str, texts: Sequence[str], idf: Callable[..., np.ndarray]) -> np.ndarray:
-    """For each text, the share of an English question's names (in any accents) and glossary words
-    it holds, weighed by rarity (`idf`, as LexicalIndex.idf). A glossary word counts when one of its
+def glossary_coverage(
+    bridge: Bridge, question: str, texts: Sequence[str], idf: Callable[..., np.ndarray]
+) -> np.ndarray:
+    """For each text, the share of a bridged question's names (in any accents) and glossary words
+    it holds, weighed by rarity (`idf`, as DocumentStore.idf). A glossary word counts when one of its
     renderings appears whole (its syllables in a row, so without word segmentation "xã hội thảo
     luận" still holds "hội thảo"), weighing as that rendering's mean syllable idf."""
     names = list(dict.fromkeys(plain_form(t) for t in syllables(names_and_numbers(question))))
     name_weights = idf(names, absent=0.0) if names else np.zeros(0)
     words = [
         [(f" {' '.join(syllables(r))} ", float(idf(syllables(r), absent=0.0).mean())) for r in renderings]
-        for _, renderings in Glossary.default().senses(question)
+        for _, renderings in bridge.glossary.senses(question)
         if renderings
     ]
     total = float(name_weights.sum()) + sum(max(w for _, w in senses) for senses in words)
@@ -167,65 +134,66 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 
 
 class Retriever:
-    """Find the passages that best match a query.
+    """Find the passages that best match a question.
 
     Example:
-        >>> retriever = Retriever(model, store)
-        >>> hits = retriever.run("Luật An ninh mạng có hiệu lực khi nào?", language="vi", top_k=5)
+        >>> retriever = Retriever(model, store, Weights.read())
+        >>> hits = retriever.run(analyze("Luật An ninh mạng có hiệu lực khi nào?"), top_k=5)
     """
 
-    def __init__(self, model, store: PassageStore, language_shift: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        store: DocumentStore,
+        weights: Weights,
+        language_shift: dict[str, np.ndarray] | None = None,
+    ) -> None:
         self.model = model
         self.store = store
+        self.weights = weights
         self.language_shift = language_shift or {}
-        self._lexical: LexicalIndex | None = None
 
-    def lexical(self) -> LexicalIndex:
-        if self._lexical is None or self._lexical.generation != self.store.generation:
-            self._lexical = LexicalIndex.for_store(self.store)
-        return self._lexical
-
-    def encode_question(self, query: str, language: str = "vi") -> QuestionVectors:
+    def encode_question(self, question: QuestionAnalysis) -> QuestionVectors:
         """The query's unit vectors, moved by the language shift when its language has one, and its
         tokens' alignment states (embeddings/alignment.py) from the question's own forward pass.
 
-        An English question is blended with what the glossary can say of it in Vietnamese: its
-        search vector with its code-switched form (the words put into Vietnamese in place), its
-        judging vector with its bag of Vietnamese words (`vietnamese_rendering`)."""
+        A bridged question is blended with what its glossary can say of it in the articles' words:
+        its search vector with its code-switched form (the words put in place), its judging vector
+        with its bag of the articles' words (`Bridge.rendering`)."""
+        query = question.effective
         vector, tokens = encode_question(self.model, query)
-        shift = self.language_shift.get(language)
+        shift = self.language_shift.get(question.language)
         if shift is not None:
             vector = vector + shift
             vector = vector / np.linalg.norm(vector)
-        if language != "en":
+        bridge = question.bridge
+        if bridge is None:
             return QuestionVectors(vector, vector, tokens)
-        code_switched = Glossary.default().code_switch(query)
-        rendering = vietnamese_rendering(query)
-        search = self._blend(vector, code_switched) if code_switched != query else vector
-        judge = self._blend(vector, rendering) if rendering else vector
+        share = self.weights.value("retrieval", "rendering_weight")
+        search = self._blend(vector, bridge.code_switched, share) if bridge.code_switched != query else vector
+        judge = self._blend(vector, bridge.rendering, share) if bridge.rendering else vector
         return QuestionVectors(search, judge, tokens)
 
-    def _blend(self, vector: np.ndarray, text: str) -> np.ndarray:
-        blended = (1 - RENDERING_WEIGHT) * vector + RENDERING_WEIGHT * encode_question(self.model, text)[0]
+    def _blend(self, vector: np.ndarray, text: str, share: float) -> np.ndarray:
+        blended = (1 - share) * vector + share * encode_question(self.model, text)[0]
         return blended / np.linalg.norm(blended)
-
-    def embed_query(self, query: str, language: str = "vi") -> np.ndarray:
-        return self.encode_question(query, language).search
 
     def run(
         self,
-        query: str,
-        language: str,
+        question: QuestionAnalysis,
         top_k: int = 10,
         query_vector: np.ndarray | None = None,
         prefer_article: str | None = None,
+        dates: DateRange | None = None,
     ) -> list[Hit]:
-        """Best passages first. `prefer_article` (the article a conversation is about) gets a small boost."""
+        """Best passages first. `prefer_article` (the article a conversation is about) gets a small
+        boost; `dates` keeps only articles published then (inside both searches)."""
         if top_k <= 0:
             raise ValueError("top_k must be greater than 0")
-        vector = self.embed_query(query, language) if query_vector is None else query_vector
-        dense_ids, dense_scores = self.store.search_dense(vector, max(CANDIDATES, top_k))
-        lex_ids, lex_scores = self.lexical().search(query_terms(query, language), max(CANDIDATES, top_k))
+        vector = self.encode_question(question).search if query_vector is None else query_vector
+        depth = max(self.weights.value("retrieval", "candidates"), top_k)
+        dense_ids, dense_scores = self.store.search_dense(vector, depth, dates)
+        lex_ids, lex_scores = self.store.search_lexical(list(question.terms), depth, dates)
         candidates = list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()]))
         if not candidates:
             return []
@@ -233,32 +201,28 @@ class Retriever:
         lex_by_id = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
         best_lex = max(lex_by_id.values(), default=0.0)
         lexical = np.array([lex_by_id.get(pid, 0.0) / best_lex if best_lex else 0.0 for pid in candidates])
-        if language == "en":
+        if question.bridge is not None:
             passages = self.store.passages(candidates)
             texts = [passages[pid].text if pid in passages else "" for pid in candidates]
-            coverage = glossary_coverage(query, texts, self.lexical().idf)
+            coverage = glossary_coverage(question.bridge, question.effective, texts, self.store.idf)
             if coverage.max() > 0:
-                share = GLOSSARY_COVERAGE_SHARE
+                share = self.weights.value("retrieval", "glossary_coverage_share")
                 lexical = (1 - share) * lexical + share * coverage / coverage.max()
-        weight = lexical_weight(query, language)
+        weight = lexical_weight(question, self.weights)
         fused = (1 - weight) * _minmax(dense) + weight * lexical
         hits = [Hit(pid, float(s), float(d), float(x)) for pid, s, d, x in zip(candidates, fused, dense, lexical)]
         if prefer_article:
+            boost = self.weights.value("retrieval", "conversation_boost")
             preferred = set(self.store.article_passage_ids(prefer_article))
             for hit in hits:
                 if hit.passage_id in preferred:
-                    hit.boosts["conversation"] = 0.1
-                    hit.score += 0.1
+                    hit.boosts["conversation"] = boost
+                    hit.score += boost
         hits.sort(key=lambda h: -h.score)
         return hits[:top_k]
 
     def _cosines(self, vector: np.ndarray, ids: list[int], known: dict[int, float]) -> np.ndarray:
-        """Dense similarity for every candidate, reconstructing vectors FAISS did not return."""
-        index = self.store.dense_index()
-        out = []
-        for pid in ids:
-            if pid in known:
-                out.append(known[pid])
-            else:
-                out.append(float(index.reconstruct(int(pid)) @ vector))
-        return np.array(out, np.float32)
+        """Dense similarity for every candidate, from the stored vectors where the search gave none."""
+        missing = [pid for pid in ids if pid not in known]
+        stored = {pid: float(v @ vector) for pid, v in zip(missing, self.store.passage_vectors(missing))}
+        return np.array([known[pid] if pid in known else stored[pid] for pid in ids], np.float32)

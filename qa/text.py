@@ -1,4 +1,5 @@
-"""Vietnamese-aware text helpers: NFC, sentences with offsets, search terms, language id."""
+"""Text helpers that know the languages' alphabets: NFC, sentences with offsets, search terms,
+language id."""
 
 from __future__ import annotations
 
@@ -6,20 +7,18 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from qa.lang import LanguagePack, languages
+
 WORD = re.compile(r"\w+", re.UNICODE)
-VI_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
-# A capital letter, Vietnamese ones included, for regex classes. Not the range À-Ỹ: that range holds
-# the lower-case letters too ("án" would pass for a capitalised word).
-UPPER = "A-Z" + "".join(sorted(c.upper() for c in VI_LETTERS))
+# A capital letter of any pack's alphabet, for regex classes.
+UPPER = languages().upper
 # A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by space and a
 # capital, digit or opening quote, unless the stop closes an abbreviation or an initial; a line
 # break always ends one (captions, headlines, bylines).
 SENTENCE_END = re.compile(rf"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[{UPPER}0-9])|\n+")
-# A full stop after these does not end a sentence: titles and place prefixes of Vietnamese news
-# ("PGS. TS. Vũ Thanh Ca", "TP. HCM", "Q. Thủ Đức") and English ones ("Dr. Smith", "St. Johns").
-ABBREVIATIONS = frozenset(
-    "tp tx tt q p h ts ths gs pgs bs bsck ks kts ls nsnd nsưt mr mrs ms dr prof st jr sr gen col lt sgt no".split()
-)
+# A full stop after these does not end a sentence: every pack's titles and place prefixes ("PGS. TS.
+# Vũ Thanh Ca", "TP. HCM", "Dr. Smith").
+ABBREVIATIONS = languages().union_words("words.abbreviations")
 # A year, 1000-2099, not part of a longer number ("12.2023", "2023,5"); qa.quoting reads the years
 # a question asks about with it, qa.conversation the time a follow-up replaces.
 YEAR_PATTERN = re.compile(r"(?<![\d.,])(?:1[0-9]|20)\d{2}(?!\d|[.,]\d)")
@@ -105,8 +104,23 @@ def names_and_numbers(question: str) -> str:
     return " ".join(m.group(1) for m in NAME_OR_NUMBER.finditer(question) if m.start() > 0 or m.group(1).isupper())
 
 
-def has_vietnamese_letters(text: str) -> bool:
-    return any(c in VI_LETTERS for c in text.lower())
+def day_month_year(date: str | None) -> str:
+    """ "2022-04-27" -> "27/4/2022", as Vietnamese (and the English frame) write dates; "" for none."""
+    if not date:
+        return ""
+    y, m, d = date.split("-")
+    return f"{int(d)}/{int(m)}/{y}"
+
+
+def has_letters_of(pack: LanguagePack, text: str) -> bool:
+    """`text` uses one of the letters only `pack`'s language writes ("ư", "đ", "ạ" …)."""
+    letters = pack.get("detection.letters", "")
+    return bool(letters) and any(c in letters for c in text.lower())
+
+
+def letters_pack(text: str) -> LanguagePack | None:
+    """The first pack whose own letters `text` uses: a Vietnamese text typed with diacritics."""
+    return next((p for p in languages() if has_letters_of(p, text)), None)
 
 
 @lru_cache(maxsize=1)
@@ -114,28 +128,20 @@ def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(["vi", "en"])
+    identifier.set_languages([p.code for p in languages()])
     return identifier
 
 
-# Words that tell the two languages apart when a Vietnamese question is typed without diacritics.
-VI_PLAIN = frozenset(
-    "la gi nao dau bao nhieu sao ai cua nhung duoc trong voi thi con khi nhu the ngay nam co khong ong ba "
-    "ay do nay tai vi hoi thao luat bo truong bai tat ve ke ten cac".split()
-)
-EN_WORDS = frozenset(
-    "the a an is are was were what who whom when where which why how did does do of in on to for with "
-    "about and by he she it they him her his their this that from".split()
-)
-
-
 def detect_language(text: str) -> str:
-    """'vi' or 'en'. Diacritics settle it; then common function words; then py3langid (vi/en only)."""
-    if has_vietnamese_letters(text):
-        return "vi"
+    """A pack's code. A language's own letters settle it; then the count of each pack's common
+    words (`detection.plain_words`: a Vietnamese question typed without diacritics); then
+    py3langid, restricted to the packs' languages."""
+    own = letters_pack(text)
+    if own is not None:
+        return own.code
     words = syllables(text)
-    vi, en = sum(w in VI_PLAIN for w in words), sum(w in EN_WORDS for w in words)
-    if vi != en:
-        return "vi" if vi > en else "en"
+    counts = sorted((sum(w in p.words("detection.plain_words") for w in words), p.code) for p in languages())
+    if len(counts) == 1 or counts[-1][0] != counts[-2][0]:
+        return counts[-1][1]
     lang, _ = _identifier().classify(text)
     return lang

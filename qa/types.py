@@ -1,32 +1,14 @@
-"""The data that crosses package boundaries: articles and passages going in, answers coming out."""
+"""The data that crosses package boundaries: articles and passages going in (defined by the store,
+which keeps them), answers coming out."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from qa.abstention import Decision, Signals
+from store.types import Article, Passage
 
-@dataclass
-class Article:
-    """One news article, cleaned and NFC-normalized."""
-
-    id: str
-    text: str
-    title: str = ""
-    date: str | None = None  # ISO YYYY-MM-DD
-    url: str | None = None
-    source: str = ""  # file path or "builtin"
-
-
-@dataclass
-class Passage:
-    """A piece of an article small enough for the model; offsets are into `Article.text`."""
-
-    article_id: str
-    position: int
-    start: int
-    end: int
-    text: str
-    sentences: list[tuple[int, int]]  # (start, end) into `text`
+__all__ = ["Answer", "Article", "IngestReport", "Passage", "Quote"]
 
 
 @dataclass
@@ -56,12 +38,13 @@ class Answer:
 
     question: str
     abstained: bool
-    language: str  # "vi" or "en"
+    language: str  # a language pack's code: "vi" or "en"
     effective_query: str
     quotes: list[Quote] = field(default_factory=list)
     message: str = ""  # the frame around the quotes, in the question's language
     confidence: float = 0.0
-    signals: dict[str, float | str] = field(default_factory=dict)  # what the confidence was computed from
+    signals: Signals | None = None  # what the abstention decision was made from (qa.abstention)
+    decision: Decision | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -7,6 +7,7 @@ import pytest
 from conftest import BUILTIN
 
 from qa import Answer, BadQuestion
+from qa.analysis import analyze
 from qa.retrieval import glossary_coverage
 
 
@@ -141,9 +142,9 @@ def test_language_shift_brings_an_english_question_closer_to_its_vietnamese_twin
     retriever = builtin.retriever
     assert set(retriever.language_shift) == {"en"}, "qa/language_shift.json is fitted for this model"
     english, vietnamese = "Who is the head of the EU delegation to Vietnam?", "Ai là Trưởng phái đoàn EU tại Việt Nam?"
-    target = retriever.embed_query(vietnamese, "vi")
-    raw = retriever.embed_query(english, "fr")  # a language without a shift: the plain vector
-    shifted = retriever.embed_query(english, "en")
+    target = retriever.encode_question(analyze(vietnamese, "vi")).search
+    raw = retriever.encode_question(analyze(english, "vi")).search  # the articles' language: no shift, no glossary
+    shifted = retriever.encode_question(analyze(english, "en")).search
     assert abs(float(shifted @ shifted) - 1.0) < 1e-5
     assert float(shifted @ target) > float(raw @ target) + 0.01
 
@@ -161,7 +162,7 @@ def test_an_english_question_is_searched_code_switched_and_judged_by_its_glossar
     luật?", which finds the passage that says so; with the bag of glossary words it quoted the
     workshop's topics. The confidence reads the other vector, the one its threshold was fitted on."""
     question = "Have other countries passed laws like Vietnam's Cybersecurity Law?"
-    vectors = builtin.retriever.encode_question(question, "en")
+    vectors = builtin.retriever.encode_question(analyze(question, "en"))
     assert float(vectors.search @ vectors.judge) < 0.999
     answer = builtin.ask(question)
     assert not answer.abstained
@@ -170,7 +171,7 @@ def test_an_english_question_is_searched_code_switched_and_judged_by_its_glossar
     sentence = next(
         s for s in builtin.store.sentences([top.passage_id])[top.passage_id] if (s.start, s.end) == top.highlights[0]
     )
-    assert abs(float(sentence.vector @ vectors.judge) - answer.signals["sentence_similarity"]) < 1e-3
+    assert abs(float(sentence.vector @ vectors.judge) - answer.signals.sentence_similarity) < 1e-3
 
 
 def test_between_passages_of_one_story_scored_alike_the_lead_answers(builtin):
@@ -187,7 +188,8 @@ def test_a_glossary_word_counts_only_when_found_whole(builtin):
     """ "hội thảo" (workshop) is in the first text; the second has only "hội" and "thảo" of other
     words ("hội nghị", "thảo luận"), which syllable BM25 alone would count as a match."""
     texts = ["Hội thảo diễn ra tại Hà Nội.", "Hội nghị đã thảo luận tại Hà Nội.", "Không liên quan."]
-    whole, split, none = glossary_coverage("Where was the workshop?", texts, builtin.retriever.lexical().idf)
+    question = "Where was the workshop?"
+    whole, split, none = glossary_coverage(analyze(question, "en").bridge, question, texts, builtin.store.idf)
     assert whole > 0 and split == none == 0
 
 
@@ -211,7 +213,7 @@ def test_asking_for_a_position_is_not_penalised_for_missing_words(builtin):
     """'giữ chức vụ gì' names the kind of fact asked; the answer ("Cục trưởng …") shares none of it."""
     answer = builtin.ask("Thiếu tướng Nguyễn Thanh Sơn giữ chức vụ gì?")
     assert not answer.abstained
-    assert answer.signals["coverage"] == 1.0
+    assert answer.signals.coverage == 1.0
     assert "Cục trưởng Cục Đối ngoại" in _highlight(answer)
 
 
@@ -219,11 +221,11 @@ def test_asked_for_a_number_the_highlight_lacks_it_abstains(builtin):
     """The closing speech is about the workshop but holds no count: no answer, though the
     confidence alone would have answered."""
     answer = builtin.ask("How many people attended the workshop?")
-    assert answer.confidence >= answer.signals["threshold"]
-    assert answer.abstained and answer.signals["asked_kind_found"] is False
+    assert answer.confidence >= answer.decision.threshold
+    assert answer.abstained and answer.signals.asked_kind_found is False
     assert answer.message == "The articles discuss this but do not give the number you asked for."
     counted = builtin.ask("Luật An ninh mạng gồm bao nhiêu chương?")
-    assert not counted.abstained and counted.signals["asked_kind_found"] is True
+    assert not counted.abstained and counted.signals.asked_kind_found is True
     assert "7 chương" in _highlight(counted)
 
 
@@ -233,11 +235,11 @@ def test_both_parties_named_are_no_count(builtin):
     must not answer a count of cyberattacks by its "hai Bên"."""
     attacks = builtin.ask("How many cyberattacks did Vietnam suffer in 2021?")
     assert "hai Bên" in _highlight(attacks)
-    assert attacks.confidence >= attacks.signals["threshold"]
-    assert attacks.abstained and attacks.signals["asked_kind_found"] is False
+    assert attacks.confidence >= attacks.decision.threshold
+    assert attacks.abstained and attacks.signals.asked_kind_found is False
     attended = builtin.ask("Hội thảo có bao nhiêu người tham dự?")
     assert "hai Thủ tướng" in attended.quotes[0].text
-    assert attended.abstained and attended.signals["asked_kind_found"] is False
+    assert attended.abstained and attended.signals.asked_kind_found is False
     assert attended.message == "Các bài báo có nói về điều này nhưng không nêu con số bạn hỏi."
 
 
@@ -257,7 +259,7 @@ def test_asked_who_wrote_an_article_quotes_its_byline(builtin):
         "Ai viết bài về hội thảo Luật quốc tế về không gian mạng?",
     ):
         unsigned = builtin.ask(question)
-        assert unsigned.abstained and unsigned.signals["asked_kind_found"] is False, question
+        assert unsigned.abstained and unsigned.signals.asked_kind_found is False, question
         assert unsigned.message == "Các bài báo có nói về điều này nhưng không nêu tên tác giả bạn hỏi."
 
 
@@ -303,7 +305,7 @@ def test_asked_when_an_article_came_out_gives_its_date(builtin):
         assert not answer.abstained and frame in answer.message, question
         assert answer.quotes[0].highlighted_text[0].startswith("Chiều 27/4/2022, tại Hà Nội")
     undated = builtin.ask("Bài viết về hội thảo Luật quốc tế về không gian mạng được đăng ngày nào?")
-    assert undated.abstained and undated.signals["asked_kind_found"] is False
+    assert undated.abstained and undated.decision.reason == "kind_missing"
     assert undated.message == "Các bài báo có nói về điều này nhưng không nêu ngày đăng bài bạn hỏi."
 
 
@@ -317,7 +319,7 @@ def test_who_is_a_person_named_is_answered_by_the_sentence_that_says_who(builtin
         ("Pier Giorgio Aliberti là ai?", "ông Pier Giorgio Aliberti, Đại sứ - Trưởng phái đoàn EU tại Việt Nam"),
     ):
         answer = builtin.ask(question)
-        assert not answer.abstained and answer.signals["person_described"], question
+        assert not answer.abstained and answer.signals.person_described, question
         assert described in answer.quotes[0].highlighted_text[0], question
     assert builtin.ask("Who is Joe Biden?").abstained
 
@@ -326,7 +328,7 @@ def test_who_holds_an_office_needs_an_answer_that_names_the_body(builtin):
     """ "Bộ trưởng Tô Lâm" holds an office, but of the Ministry of Public Security: asked for the
     Minister of Foreign Affairs, the articles have no answer, however close the words."""
     other = builtin.ask("Ai là Bộ trưởng Bộ Ngoại giao Việt Nam?")
-    assert other.abstained and other.signals["asked_kind_found"] is False
+    assert other.abstained and other.signals.asked_kind_found is False
     assert other.message == "Các bài báo có nói về điều này nhưng không nêu người giữ chức vụ bạn hỏi."
     own = builtin.ask("Ai là Bộ trưởng Bộ Công an?")
     assert not own.abstained and "Tô Lâm, Bộ trưởng Bộ Công an" in own.quotes[0].highlighted_text[0]
@@ -336,10 +338,10 @@ def test_english_office_holder_needs_the_body_named_as_a_name(builtin):
     """The glossary puts "Foreign Affairs" into Vietnamese; the highlight that says "hợp tác chính
     trị, ngoại giao" uses the word, not the name ("Bộ Ngoại giao"), so it names no ministry."""
     other = builtin.ask("Who is Vietnam's Minister of Foreign Affairs?")
-    assert other.abstained and other.signals["asked_kind_found"] is False
+    assert other.abstained and other.signals.asked_kind_found is False
     assert other.message == "The articles discuss this but do not give the office holder you asked for."
     dutch = builtin.ask("Who is the Ambassador of the Netherlands to Vietnam?")
-    assert dutch.signals["asked_kind_found"] is True, "'Hà Lan', 'Việt Nam' are in the highlight"
+    assert dutch.signals.asked_kind_found is True, "'Hà Lan', 'Việt Nam' are in the highlight"
 
 
 def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
@@ -366,9 +368,9 @@ def test_the_byline_is_found_however_far_the_article_runs(fresh, tmp_path):
     fresh.add([path, other], progress=False)
     question = "Ai là tác giả bài viết về mùa lúa Đông Xuân ở Đồng bằng sông Cửu Long?"
     last = fresh.store.article_passage_ids("mua-lua")[-1]
-    assert last not in [h.passage_id for h in fresh.retriever.run(question, "vi", top_k=8)]
+    assert last not in [h.passage_id for h in fresh.retriever.run(analyze(question, "vi"), top_k=8)]
     answer = fresh.ask(question)
-    assert answer.signals["asked_kind_found"] is True
+    assert answer.signals.asked_kind_found is True
     assert answer.quotes[0].highlighted_text == ["Minh Anh"]
 
 

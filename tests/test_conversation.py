@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.conversation import Turn, is_follow_up, names_in, persons_in, rewrite, user_questions
+from qa.conversation import Turn, is_follow_up, rewrite, user_questions
+from qa.people import names_in, persons_in
 
 
 def turn(question: str) -> Turn:

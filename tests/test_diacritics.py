@@ -1,10 +1,13 @@
 """Diacritics put back on Vietnamese typed without them, with the shipped news counts."""
 
 from qa.diacritics import NewsCounts, Restorer, SyllableCounts
+from qa.weights import Weights
+
+WEIGHTS = Weights.read()
 
 
 def test_a_question_typed_without_diacritics_gets_them_back():
-    restorer = Restorer()
+    restorer = Restorer(WEIGHTS)
     assert restorer.restore("Luat an ninh mang co hieu luc tu ngay 1/1/2019?") == (
         "Luật an ninh mạng có hiệu lực từ ngày 1/1/2019?"
     )
@@ -14,7 +17,7 @@ def test_a_question_typed_without_diacritics_gets_them_back():
 
 
 def test_words_typed_with_diacritics_or_unknown_stay_as_typed():
-    restorer = Restorer()
+    restorer = Restorer(WEIGHTS)
     assert restorer.restore("Hội thảo to chuc o dau?") == "Hội thảo tổ chức ở đâu?"
     assert restorer.restore("Josh Norman da doat bong bao nhieu lan?") == "Josh Norman đã đoạt bóng bao nhiêu lần?"
     assert restorer.restore("") == ""
@@ -22,9 +25,9 @@ def test_words_typed_with_diacritics_or_unknown_stay_as_typed():
 
 def test_the_passages_found_settle_what_the_news_alone_gets_wrong():
     question = "Ngai Gunnar Wiegand giu chuc vu gi?"
-    assert Restorer().restore(question).startswith("Ngại")  # "alarmed", the news' commoner reading here
+    assert Restorer(WEIGHTS).restore(question).startswith("Ngại")  # "alarmed", the news' commoner reading here
     context = ["Đại tướng Tô Lâm, Bộ trưởng Bộ Công an đã tiếp ngài Gunnar Wiegand, Tổng Vụ trưởng."]
-    assert Restorer(context).restore(question) == "Ngài Gunnar Wiegand giữ chức vụ gì?"
+    assert Restorer(WEIGHTS, context).restore(question) == "Ngài Gunnar Wiegand giữ chức vụ gì?"
 
 
 def test_counts_written_are_read_back(tmp_path):

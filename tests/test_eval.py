@@ -9,6 +9,7 @@ from eval.beir import export_beir
 from eval.metrics import answer_from, contains_answer, retrieval_scores, token_f1
 from eval.runner import calibrate, load_questions, load_xquad, run_questions, typed_without_diacritics
 from qa import builtin_articles
+from qa.abstention import Signals
 from qa.ingest import read_paths
 
 # Floors set a little under the figures measured when they were set (README, "Quality"): a drop
@@ -90,13 +91,7 @@ def test_beir_export(builtin, questions, tmp_path):
 def _row(
     similarity: float, answerable: bool, kind_found: bool = True, described: bool = False, query: str = ""
 ) -> dict:
-    signals = {
-        "group": "vi",
-        "sentence_similarity": similarity,
-        "coverage": 0.0,
-        "asked_kind_found": kind_found,
-        "person_described": described,
-    }
+    signals = Signals("vi", similarity, similarity, similarity, 0.0, 0.0, kind_found, True, described).to_dict()
     return {"answerable": answerable, "in_top_quote": answerable, "signals": signals, "effective_query": query}
 
 
@@ -107,23 +102,23 @@ def test_calibration_catches_the_same_questions_with_a_margin_on_both_sides():
     right = [_row(0.80 + 0.0019 * i, True) for i in range(100)]
     wrong = [_row(0.70, False), _row(0.75, False), _row(0.95, False), _row(0.99, False, kind_found=False)]
     fitted = calibrate(right + wrong)
-    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+    assert fitted.threshold["vi"] == pytest.approx(0.775, abs=1e-4)
     # nothing caught by confidence alone (the kind check catches its own): no right answer is
     # turned away for nothing
     fitted = calibrate(right + [_row(0.95, False), _row(0.99, False, kind_found=False)])
-    assert fitted["abstain_below"]["vi"] == pytest.approx(0.80 - 1e-4)
+    assert fitted.threshold["vi"] == pytest.approx(0.80 - 1e-4)
     # one more unanswerable question at 0.803, above the first two right answers: the budget would
     # allow catching it, but that turns away two right answers for one wrong one, so it is not caught
     fitted = calibrate(right + wrong + [_row(0.803, False)])
-    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+    assert fitted.threshold["vi"] == pytest.approx(0.775, abs=1e-4)
     # nor when it was also asked without diacritics: put back, it is the same question, counted once
     copies = [_row(0.803, False, query="Ai là Thủ tướng Nhật Bản?") for _ in range(3)]
     fitted = calibrate(right + wrong + copies)
-    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+    assert fitted.threshold["vi"] == pytest.approx(0.775, abs=1e-4)
     # a "who is X?" answered by an apposition is answered whatever its confidence: it does not set
     # the threshold, even far below every other right answer
     fitted = calibrate(right + wrong + [_row(0.40, True, described=True)])
-    assert fitted["abstain_below"]["vi"] == pytest.approx(0.775, abs=1e-4)
+    assert fitted.threshold["vi"] == pytest.approx(0.775, abs=1e-4)
 
 
 def test_answer_from_tells_which_paragraph_a_passage_quotes():

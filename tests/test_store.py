@@ -12,8 +12,9 @@ import pytest
 from conftest import ROOT, subprocess_env
 
 from embeddings import model_id
-from qa import Assistant, EmptyIndex, IndexCorrupt, IndexNotFound, ModelMismatch, builtin_articles
-from store import PassageStore
+from qa import Assistant, EmptyIndex, IndexCorrupt, IndexNotFound, builtin_articles
+from store import SqliteStore
+from store.errors import ModelMismatch as StoreModelMismatch
 
 
 def _jsonl(path, rows):
@@ -80,11 +81,11 @@ def test_same_id_with_new_text_is_an_update(fresh, tmp_path):
 def test_an_index_never_mixes_models(fresh):
     folder, name = fresh.store.folder, model_id(fresh.model)
     fresh.close()
-    with pytest.raises(ModelMismatch):
-        PassageStore.open(folder, model_name="another-model", dim=384)
-    with pytest.raises(ModelMismatch):
-        PassageStore.open(folder, model_name=name, dim=768)
-    PassageStore.open(folder, model_name=name, dim=384).close()
+    with pytest.raises(StoreModelMismatch):  # the store's own error, used without the assistant
+        SqliteStore.open(folder, model_name="another-model", dim=384)
+    with pytest.raises(StoreModelMismatch):
+        SqliteStore.open(folder, model_name=name, dim=768)
+    SqliteStore.open(folder, model_name=name, dim=384).close()
 
 
 def test_missing_and_corrupt_indexes_give_clear_errors(model_dir, tmp_path):
@@ -113,14 +114,15 @@ def test_an_index_from_before_alignment_codes_still_answers(model_dir, tmp_path)
     question = "Who did Minister To Lam receive on 27 April 2022?"
     assistant = Assistant.open(tmp_path / "index")
     assistant.add([builtin_articles()], progress=False)
-    assert assistant.ask(question).signals["alignment"] > 0
+    assert assistant.ask(question).signals.alignment > 0
     folder = assistant.store.folder
     assistant.close()
     with sqlite3.connect(folder / "index.sqlite") as conn:  # the schema as it was before the codes
         conn.execute("ALTER TABLE passages DROP COLUMN alignment")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     reopened = Assistant.open(folder)
     answer = reopened.ask(question)
-    assert answer.quotes and answer.signals["alignment"] == 0.0  # no codes: passages ranked without them
+    assert answer.quotes and answer.signals.alignment == 0.0  # no codes: passages ranked without them
     note = tmp_path / "note.txt"
     note.write_text("Hội nghị an ninh mạng\n\nHội nghị diễn ra tại Đà Nẵng ngày 5/5/2023.", encoding="utf-8")
     reopened.add([note], progress=False)  # new passages get codes; the old ones still have none
@@ -141,6 +143,7 @@ def test_an_index_from_before_sentence_token_rows_still_answers(model_dir, tmp_p
     with sqlite3.connect(folder / "index.sqlite") as conn:  # the schema as it was before token rows
         conn.execute("ALTER TABLE sentences DROP COLUMN tokens_start")
         conn.execute("ALTER TABLE sentences DROP COLUMN tokens_end")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
     reopened = Assistant.open(folder)
     assert reopened.stats()["sentences_with_token_rows"] == 0
     answer = reopened.ask(question)

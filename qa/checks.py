@@ -1,0 +1,110 @@
+"""Checks a quote must pass to answer, whatever its score: it holds the kind of fact asked for, it
+speaks of the year asked, it names the body whose office is asked about, it says who the person
+asked about is. Each reads the articles' language's patterns (qa/lang: [answers], [holds]).
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.analysis import QuestionAnalysis, years_in
+from qa.evidence import Evidence
+from qa.glossary import Glossary
+from qa.lang import languages
+from qa.people import describes
+from qa.text import UPPER
+
+L = languages()
+ARTICLES = L.articles
+ANSWERS = {kind: ARTICLES.pattern(f"answers.{kind}") for kind in ARTICLES.get("answers", {})}
+HOLDS = {kind: ARTICLES.pattern(f"holds.{kind}") for kind in ARTICLES.get("holds", {})}
+BYLINE = re.compile(rf"[{UPPER}]\w*(?: [{UPPER}]\w*){{0,3}}")
+OFFICE_HOLDERS = [(p, p.pattern("people.office_holder")) for p in L if p.pattern("people.office_holder")]
+
+
+def countable(text: str) -> str:
+    """The text without what holds numbers but is no count: "bao nhiêu" is not answered by a date
+    ("ngày 8/2") nor by "both" ("Bao nhiêu người tham dự?" by "hai Thủ tướng …")."""
+    return ANSWERS["both"].sub(" ", ANSWERS["date"].sub(" ", text))
+
+
+def has_kind(text: str, kind: str | None) -> bool:
+    """`text` holds the kind of fact (`answers.<kind>`): a date, a count, a sum, a name."""
+    if kind not in ANSWERS or kind == "both":
+        return False
+    return bool(ANSWERS[kind].search(countable(text) if kind == "number" else text))
+
+
+def is_byline(text: str, start: int, end: int) -> bool:
+    """The reporter's name on a line of its own closing the passage ("…trong thời gian tới.\\nTiến Dũng")."""
+    own_line = (start == 0 or text[start - 1] == "\n") and not text[end:].strip()
+    return own_line and bool(BYLINE.fullmatch(text[start:end].strip()))
+
+
+def holds(text: str, kind: str) -> bool:
+    """`text` holds at least what answers a question asking for `kind` (`holds.<kind>`: "Năm
+    1237", "66 triệu năm trước", "nhiều lần"); True for a kind without such a check."""
+    if kind not in HOLDS:
+        return True
+    return bool(HOLDS[kind].search(countable(text) if kind == "number" else text))
+
+
+def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
+    """False when the question asks for a date, a number, a sum of money or the article's author
+    and the highlight holds none (`holds.<kind>`, wider than `answers.<kind>`): a quote about the
+    right topic that cannot answer ("Bao nhiêu người tham dự?" quoting the guest list; "who wrote
+    it?" of an article without a byline)."""
+    if kind == "author":
+        return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
+    return kind not in HOLDS or any(holds(t, kind) for t in evidence.highlighted_text)
+
+
+def speaks_of_years_asked(evidence: Evidence, asked: frozenset[int] | set[int]) -> bool:
+    """False when the question names a year ("What did Indonesia sign in 2023?") that neither the
+    quoted passage nor its article's date holds, while the passage names other years: it tells of
+    another time. A passage naming no year tells of its article's time or before, so not of a year
+    after the article came out ("Who won the AFF Cup in 2030?" of a 2017 report). One year of
+    several asked is enough ("in 2000-2005 compared to 1995-2000")."""
+    if not asked:  # most questions: no passage read
+        return True
+    told = years_in(evidence.passage.text)
+    dated = years_in(evidence.passage.date or "")
+    if told:
+        return bool(asked & (told | dated))
+    return not dated or min(asked) <= max(dated)
+
+
+def _has_word(text: str, words: str) -> bool:
+    """`words` stands in `text` as whole words (case as given)."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+
+def names_the_body(evidence: Evidence, question: str) -> bool:
+    """False when the question asks who holds an office of a named body (a pack's
+    `people.office_holder`) and the highlight does not name that body by its distinctive words:
+    in the articles' language, its capitalised words; in a bridged one, each word the glossary knows
+    by one of its renderings, capitalised as a name is ("Foreign Affairs" by "Ngoại giao" or "Đối
+    ngoại", not by "hợp tác ngoại giao"), and a name it does not know verbatim."""
+    text = " ".join(evidence.highlighted_text)
+    pack, match = next(((p, m) for p, pattern in OFFICE_HOLDERS if (m := pattern.match(question))), (None, None))
+    if match is None:
+        return True
+    generic = pack.words("words.generic_body_words")
+    if not pack.bridged:
+        words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in generic]
+        return all(_has_word(text, w) for w in words)
+
+    def named(words: str) -> bool:  # capitalised as names are: "Bộ Ngoại giao", "Hà Lan", "EU"
+        return any(_has_word(text, w) for w in {words[0].upper() + words[1:], words.title(), words.upper()})
+
+    for words, renderings in Glossary.for_pack(pack).senses(match.group("body")):
+        if words.lower() in generic or not (renderings or words[0].isupper()):
+            continue
+        if not any(named(v) for v in renderings or [words]):
+            return False
+    return True
+
+
+def describes_person_asked(evidence: Evidence, question: QuestionAnalysis) -> bool:
+    """The question asks who someone is (`QuestionAnalysis.person`) and the highlight says it."""
+    return bool(question.person) and any(describes(text, question.person) for text in evidence.highlighted_text)

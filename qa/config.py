@@ -1,0 +1,48 @@
+"""Where things live, read from the environment once, by an entry point (the CLI, the chat page,
+the eval, a programmer's `Assistant.default()`), and passed down from there.
+
+| variable | what | default |
+| --- | --- | --- |
+| NEWSQA_CACHE | the cache folder (the model, the built-in articles' index) | the user cache dir |
+| NEWSQA_MODEL_DIR | the built model | $NEWSQA_CACHE/e5-small-q4 |
+| NEWSQA_INDEX | the built-in articles' index | $NEWSQA_CACHE/index-builtin-v<schema> |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from store import SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class Settings:
+    cache_dir: Path
+    model_dir: Path
+    builtin_index: Path | None = None  # $NEWSQA_INDEX: where the built-in articles are indexed
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        if env.get("NEWSQA_CACHE"):
+            cache = Path(env["NEWSQA_CACHE"]).expanduser()
+        else:
+            from platformdirs import user_cache_dir
+
+            cache = Path(user_cache_dir("newsqa"))
+        model = Path(env["NEWSQA_MODEL_DIR"]).expanduser() if env.get("NEWSQA_MODEL_DIR") else cache / "e5-small-q4"
+        index = Path(env["NEWSQA_INDEX"]).expanduser() if env.get("NEWSQA_INDEX") else None
+        return cls(cache, model, index)
+
+    def default_index_dir(self, model_name: str | None = None) -> Path:
+        """Where the built-in articles are indexed: $NEWSQA_INDEX, else the cache, one folder per
+        schema version (after an upgrade the built-ins are indexed afresh, with what is new) and
+        per model other than the default (an index never mixes models)."""
+        if self.builtin_index:
+            return self.builtin_index
+        suffix = f"-{hashlib.sha1(model_name.encode()).hexdigest()[:10]}" if model_name else ""
+        return self.cache_dir / f"index-builtin-v{SCHEMA_VERSION}{suffix}"

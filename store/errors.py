@@ -1,0 +1,17 @@
+"""Errors a user of an index can cause or fix; `qa.errors` gives each a twin that is also a `QAError`."""
+
+
+class StoreError(Exception):
+    """Base class of the store's user-facing errors: the message says what to do."""
+
+
+class IndexNotFound(StoreError):
+    """The index does not exist (and was not to be created)."""
+
+
+class IndexCorrupt(StoreError):
+    """The index exists but cannot be read; the message says how to recover."""
+
+
+class ModelMismatch(StoreError):
+    """The index was built with another embedding model; mixing vectors would give nonsense."""
