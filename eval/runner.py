@@ -18,6 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from eval.metrics import answer_from, contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
+from eval.stability import answer_key
 from qa import Assistant
 from qa.abstention import AbstentionPolicy, Signals
 from qa.lang import languages
@@ -25,6 +26,7 @@ from qa.retrieval import fit_language_shift
 from qa.text import strip_accents
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
+NONSENSE = Path(__file__).with_name("nonsense.txt")
 MAX_RANK = 10
 
 
@@ -73,6 +75,7 @@ def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> lis
                 "highlight_f1": max((token_f1(highlight, a) for a in q["answers"]), default=0.0),
                 "got_article": top.article_id if top else None,
                 "got_highlight": highlight,
+                "key": answer_key(answer),
                 "latency_ms": elapsed,
             }
         )
@@ -327,37 +330,76 @@ def cross_fitted_shifts(assistant: Assistant, questions: list[dict]) -> dict[int
     return {fold: {"en": xquad_language_shift(assistant, questions, folds=(1 - fold,))} for fold in (0, 1)}
 
 
-def run_xquad(
+def ask_xquad(
     assistant: Assistant,
     questions: list[dict],
     progress: bool = True,
     shifts: dict[int, dict[str, np.ndarray]] | None = None,
-) -> dict:
-    """Paragraph (or, for whole articles, passage) retrieval per question language. English
-    questions are answered with the language shift fitted on the other half of the articles
-    (cross-fitting), never on their own pairs; `shifts` (`cross_fitted_shifts`) saves fitting
-    them again for the same questions and model."""
+) -> list[dict]:
+    """Every XQuAD question asked; one row each. English questions are answered with the language
+    shift fitted on the other half of the articles (cross-fitting), never on their own pairs;
+    `shifts` (`cross_fitted_shifts`) saves fitting them again for the same questions and model."""
     shifts = shifts or cross_fitted_shifts(assistant, questions)
     by_fold = {fold: assistant.derive(language_shift=shift) for fold, shift in shifts.items()}
-    by_lang = defaultdict(list)
+    rows = []
     for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
         started = time.perf_counter()
         answer = by_fold[q["fold"]].ask(q["question"], k=MAX_RANK)
         elapsed = (time.perf_counter() - started) * 1000
         rank = first_relevant_rank([_is_source(quote, q) for quote in answer.quotes])
         top = answer.quotes[0] if answer.quotes else None
-        in_highlight = rank == 1 and contains_answer(" ".join(top.highlighted_text), q["answers"])
-        right_article = bool(top and top.article_id == q["article_id"])
-        by_lang[q["lang"]].append((rank, in_highlight, elapsed, answer.abstained, right_article))
+        rows.append(
+            {
+                "id": q["id"],
+                "lang": q["lang"],
+                "split": "dev" if q["fold"] == 0 else "test",
+                "rank": rank,
+                "in_highlight": rank == 1 and contains_answer(" ".join(top.highlighted_text), q["answers"]),
+                "right_article": bool(top and top.article_id == q["article_id"]),
+                "abstained": answer.abstained,
+                "signals": answer.signals.to_dict() if answer.signals else {},
+                "key": answer_key(answer),
+                "latency_ms": elapsed,
+            }
+        )
+    return rows
+
+
+def summarize_xquad(rows: list[dict]) -> dict:
+    """Paragraph (or, for whole articles, passage) retrieval per question language."""
+    by_lang = defaultdict(list)
+    for r in rows:
+        by_lang[r["lang"]].append(r)
     out = {}
-    for lang, rows in sorted(by_lang.items()):
-        scores = retrieval_scores([r[0] for r in rows], cutoffs=(1, 5), mrr_at=10)
-        scores["answer_in_highlight"] = sum(r[1] for r in rows) / len(rows)
-        scores["article_recall@1"] = sum(r[4] for r in rows) / len(rows)  # = recall@1 for paragraphs
-        scores["abstained"] = sum(r[3] for r in rows) / len(rows)
+    for lang, group in sorted(by_lang.items()):
+        scores = retrieval_scores([r["rank"] for r in group], cutoffs=(1, 5), mrr_at=10)
+        scores["answer_in_highlight"] = sum(r["in_highlight"] for r in group) / len(group)
+        scores["article_recall@1"] = sum(r["right_article"] for r in group) / len(group)  # = R@1 for paragraphs
+        scores["abstained"] = sum(r["abstained"] for r in group) / len(group)
         # what a user gets: the answer highlighted and not withheld
-        scores["answered_in_highlight"] = sum(r[1] and not r[3] for r in rows) / len(rows)
-        scores["questions"] = len(rows)
-        scores["latency_ms"] = percentiles([r[2] for r in rows])
+        scores["answered_in_highlight"] = sum(r["in_highlight"] and not r["abstained"] for r in group) / len(group)
+        scores["questions"] = len(group)
+        scores["latency_ms"] = percentiles([r["latency_ms"] for r in group])
         out[f"{lang}->vi"] = scores
     return out
+
+
+def run_xquad(
+    assistant: Assistant,
+    questions: list[dict],
+    progress: bool = True,
+    shifts: dict[int, dict[str, np.ndarray]] | None = None,
+) -> dict:
+    """`summarize_xquad` of `ask_xquad`."""
+    return summarize_xquad(ask_xquad(assistant, questions, progress, shifts))
+
+
+def load_nonsense(path: Path = NONSENSE) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.replace("\\x00", "\x00") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def ask_nonsense(assistant: Assistant, inputs: list[str]) -> dict:
+    """The share of meaningless inputs answered (target 0), and the ones that were."""
+    answered = [text for text in inputs if not assistant.ask(text).abstained]
+    return {"inputs": len(inputs), "answered": len(answered) / max(len(inputs), 1), "answered_inputs": answered}

@@ -9,7 +9,8 @@ date, a number, a sum, a byline, the body whose office is asked about) or speaks
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 
 from qa.weights import Weights
 
@@ -27,13 +28,21 @@ class Signals:
     asked_kind_found: bool  # the highlight holds the kind of fact asked (and names the body asked)
     years_found: bool  # the quoted passage speaks of the year asked
     person_described: bool  # the highlight says who the person asked about is
+    score_margin: float = 0.0  # the top passage's score above the best one of another article
+    article_coverage: float = 1.0  # the question's content terms found anywhere in the top article
+    glossary_share: float = 1.0  # of a bridged question, the share of its words the glossary knows
+    asks_kind: bool = False  # the question asks for a date, a number, a sum, a person
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> Signals:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        fields = cls.__dataclass_fields__
+        return cls(**{k: data[k] for k in fields if k in data})
+
+    def value(self, name: str) -> float:
+        return float(getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -51,8 +60,14 @@ class Decision:
         return asdict(self)
 
 
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
+
+
 class AbstentionPolicy:
-    """Per question language: a threshold on the confidence and the coverage's weight in it.
+    """Per question language, how sure the top quote answers: either a logistic model over the
+    signals (`model = "logistic"`: the probability the quote answers, abstaining below `cutoff`),
+    or a threshold on similarity + coverage_weight x coverage.
 
     Example:
         >>> policy = AbstentionPolicy.from_weights(Weights.read())
@@ -60,21 +75,30 @@ class AbstentionPolicy:
     """
 
     def __init__(
-        self, threshold: dict[str, float], coverage_weight: dict[str, float], default: str | None = None
+        self,
+        threshold: dict[str, float],
+        coverage_weight: dict[str, float],
+        default: str | None = None,
+        logistic: Logistic | None = None,
     ) -> None:
         self.threshold = dict(threshold)
         self.coverage_weight = dict(coverage_weight)
         self.default = default or next(iter(self.threshold))  # the language a table without one falls back to
+        self.logistic = logistic
 
     @classmethod
     def from_weights(cls, weights: Weights) -> AbstentionPolicy:
         section = weights.data["abstention"]
-        return cls(section["threshold"], section["coverage_weight"], weights.default_language)
+        logistic = Logistic.from_table(section) if section.get("model") == "logistic" else None
+        threshold = section["cutoff"] if logistic else section["threshold"]
+        return cls(threshold, section.get("coverage_weight", {}), weights.default_language, logistic)
 
     def threshold_for(self, language: str) -> float:
         return self.threshold.get(language, self.threshold[self.default])
 
     def confidence(self, signals: Signals) -> float:
+        if self.logistic is not None:
+            return self.logistic.probability(signals, self.default)
         return float(signals.sentence_similarity + self.coverage_weight.get(signals.language, 0.0) * signals.coverage)
 
     def decide(self, signals: Signals) -> Decision:
@@ -91,3 +115,33 @@ class AbstentionPolicy:
         else:
             reason = "low_confidence"
         return Decision(reason not in ("answered", "described"), reason, sure, threshold)
+
+
+@dataclass
+class Logistic:
+    """A logistic model per question language over named signals (standardized by `mean`, `scale`),
+    as `python -m eval fit` writes it to qa/weights.toml."""
+
+    features: list[str]
+    intercept: dict[str, float]
+    coefficients: dict[str, list[float]]
+    mean: dict[str, list[float]] = field(default_factory=dict)
+    scale: dict[str, list[float]] = field(default_factory=dict)
+
+    @classmethod
+    def from_table(cls, table: dict) -> Logistic:
+        return cls(
+            list(table["features"]),
+            dict(table["intercept"]),
+            {k: list(v) for k, v in table["coefficients"].items()},
+            {k: list(v) for k, v in table["mean"].items()},
+            {k: list(v) for k, v in table["scale"].items()},
+        )
+
+    def probability(self, signals: Signals, default: str) -> float:
+        lang = signals.language if signals.language in self.coefficients else default
+        x = [signals.value(f) for f in self.features]
+        z = self.intercept[lang] + sum(
+            c * (v - m) / s for c, v, m, s in zip(self.coefficients[lang], x, self.mean[lang], self.scale[lang])
+        )
+        return sigmoid(z)

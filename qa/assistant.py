@@ -24,7 +24,7 @@ from qa.diacritics import Restorer
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError, as_user_errors
 from qa.indexer import Indexer
 from qa.lang import languages
-from qa.quoting import Quoter, date_first
+from qa.quoting import Quoter, date_first, kind_first, short_answer
 from qa.retrieval import Retriever, load_language_shift
 from qa.scoring import Scorer
 from qa.text import day_month_year, detect_language, has_letters_of, nfc, search_terms
@@ -195,18 +195,28 @@ class Assistant:
             kind, language = chat
             reply = languages()[language].messages[kind]
             return Answer(question, abstained=True, language=language, effective_query=question, message=reply)
-        language = detect_language(question)
         with self._lock, as_user_errors():
             if self.store.count_passages() == 0:
                 raise EmptyIndex("the index holds no article yet: add some first")
-            questions = [q for q in user_questions(history) if not small_talk(q)]
-            previous, previous_answer = self._resolve_history(questions[-HISTORY_TURNS:])
-            restored = self._with_diacritics(question, language)
-            effective = rewrite(restored, previous, previous_answer)
-            answer = self._answer(analyze(effective, language, asked=restored), k, previous)
+            analysis, previous = self._read(question, history)
+            answer = self._answer(analysis, k, previous)
             answer.question = question
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
+
+    def read(self, question: str, history=None) -> QuestionAnalysis:
+        """The question as `ask` reads it: its language, its diacritics put back, a follow-up
+        rewritten with the conversation (the eval's feature dump starts from here)."""
+        with self._lock, as_user_errors():
+            return self._read(nfc(question or "").strip(), history)[0]
+
+    def _read(self, question: str, history) -> tuple[QuestionAnalysis, Turn | None]:
+        language = detect_language(question)
+        questions = [q for q in user_questions(history) if not small_talk(q)]
+        previous, previous_answer = self._resolve_history(questions[-HISTORY_TURNS:])
+        restored = self._with_diacritics(question, language)
+        effective = rewrite(restored, previous, previous_answer)
+        return analyze(effective, language, asked=restored), previous
 
     def _with_diacritics(self, question: str, language: str) -> str:
         """A question typed without the diacritics its language writes, with them put back
@@ -268,18 +278,28 @@ class Assistant:
 
     def _search(self, question: QuestionAnalysis, k: int, prefer_article: str | None) -> Answer:
         """Retrieve, quote and decide whether to abstain."""
+        if not self._about_anything(question):
+            answer = Answer(
+                question.asked, True, question.language, question.effective, message=question.pack.messages["abstain"]
+            )
+            answer.decision = Decision(True, "no_content", 0.0, self.policy.threshold_for(question.language))
+            return answer
         vectors = self.retriever.encode_question(question)
-        hits = self.retriever.run(
-            question, top_k=max(8, k * 3), query_vector=vectors.search, prefer_article=prefer_article
-        )
+        lang = question.language
+        depth = max(self.weights.value("retrieval", "rerank_depth", lang), k)
+        hits = self.retriever.run(question, top_k=depth, query_vector=vectors.search, prefer_article=prefer_article)
+        hits = self.retriever.expand(hits, self.weights.value("retrieval", "expand_articles", lang))
         evidence = self.scorer.rank(question, vectors, hits)
         # the signals are about the topic (is the article asked about here?); then a question for
         # the article's author quotes its byline, one asking when the passage that dates it
         topic = evidence[0] if evidence else None
         if question.kind == "author":
             evidence = self.quoter.byline_first(evidence, question, vectors)
+        elif self.weights.value("scoring", "kind_in_article", lang):
+            margin = self.weights.value("scoring", "kind_sentence_margin", lang)
+            evidence = kind_first(evidence, question.kind, self.weights.value("scoring", "date_nearby", lang), margin)
         elif question.kind == "date":
-            evidence = date_first(evidence, self.weights.value("scoring", "date_nearby"))
+            evidence = date_first(evidence, self.weights.value("scoring", "date_nearby", lang))
         answer = Answer(question.asked, abstained=True, language=question.language, effective_query=question.effective)
         text = question.pack.messages
         if topic is None:
@@ -300,6 +320,10 @@ class Assistant:
             # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who,
             # however loosely the rest of the sentence matches the question
             person_described=describes_person_asked(top, question),
+            score_margin=round(self._margin(evidence, topic), 4),
+            article_coverage=round(self._article_coverage(question, topic), 4),
+            glossary_share=round(question.bridge.translated_share, 4) if question.bridge else 1.0,
+            asks_kind=question.kind in ("date", "number", "amount", "person"),
         )
         decision = self.policy.decide(self._unrounded(answer.signals, topic))
         answer.decision = decision
@@ -315,7 +339,27 @@ class Assistant:
         else:
             quote = answer.quotes[0]
             answer.message = text["answer"].format(title=quote.title, date=_date_suffix(quote.date))
+            answer.short_answer = short_answer(top, question)
         return answer
+
+    def _about_anything(self, question: QuestionAnalysis) -> bool:
+        """The input reads as text and names something the articles' vocabulary knows: not
+        symbols, not keyboard mashing ("asdkjh qwe"), not a question of function words alone."""
+        terms = list(question.words_to_find)
+        if not question.looks_like_text() or not terms:
+            return False
+        return bool((self.store.idf(terms, absent=-1.0) >= 0).any())
+
+    @staticmethod
+    def _margin(evidence, topic) -> float:
+        """How far the top passage scores above the best passage of any other article."""
+        others = [e.score for e in evidence if e.passage.article_id != topic.passage.article_id]
+        return float(topic.score - max(others)) if others else 1.0
+
+    def _article_coverage(self, question: QuestionAnalysis, topic) -> float:
+        """The question's content terms found anywhere in the top passage's article."""
+        article = self.store.article(topic.passage.article_id)
+        return self.scorer.coverage(question, f"{article.title} {article.text}") if article else topic.coverage
 
     @staticmethod
     def _unrounded(signals: Signals, topic) -> Signals:

@@ -35,6 +35,16 @@ def has_kind(text: str, kind: str | None) -> bool:
     return bool(ANSWERS[kind].search(countable(text) if kind == "number" else text))
 
 
+def novel_kind(text: str, kind: str | None, question: str) -> bool:
+    """`text` holds a fact of the kind asked that the question does not already say: the count in
+    "… 32,4% thị phần" for "bao nhiêu phần trăm … năm 2020?", not the 2020 it repeats."""
+    if kind not in ANSWERS or kind == "both":
+        return False
+    asked = question.lower()
+    found = ANSWERS[kind].finditer(countable(text) if kind == "number" else text)
+    return any(m.group().strip().lower() not in asked for m in found)
+
+
 def is_byline(text: str, start: int, end: int) -> bool:
     """The reporter's name on a line of its own closing the passage ("…trong thời gian tới.\\nTiến Dũng")."""
     own_line = (start == 0 or text[start - 1] == "\n") and not text[end:].strip()

@@ -14,6 +14,8 @@ class ScoredSentence:
     end: int
     score: float
     dense: float = 0.0  # similarity to the question's judging vector, what the confidence reads
+    # what the score is made of (`qa.scoring.SENTENCE_FEATURES`), for fitting the weights
+    features: tuple[float, ...] = field(default=(), repr=False)
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Evidence:
     score: float
     coverage: float = 1.0  # share of the question's content terms (idf-weighted) found in the passage
     alignment: float = 0.0  # token alignment with the question (embeddings/alignment.py)
+    features: dict[str, float] = field(default_factory=dict, repr=False)  # `qa.scoring.PASSAGE_FEATURES`
     second_margin: float = field(default=0.01, repr=False)  # `scoring.second_highlight_margin`
 
     @property

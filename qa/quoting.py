@@ -7,12 +7,13 @@ import re
 from dataclasses import replace
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import holds_kind_asked, is_byline
+from qa.checks import ANSWERS, HOLDS, holds, holds_kind_asked, is_byline
 from qa.evidence import Evidence, ScoredSentence
+from qa.lang import languages
 from qa.retrieval import Hit, QuestionVectors
 from qa.scoring import Scorer
 from qa.text import syllables
-from qa.types import Quote
+from qa.types import Quote, ShortAnswer
 from store import StoredPassage, StoredSentence
 
 # A sentence of running text ends with a full stop (or ! ? …), maybe inside quotes; a title, a
@@ -49,6 +50,84 @@ def date_first(evidence: list[Evidence], nearby: float) -> list[Evidence]:
         return evidence
     near = [e for e in evidence[1:3] if e.score >= evidence[0].score - nearby and holds_kind_asked(e, "date")]
     return [near[0], *(e for e in evidence if e is not near[0])] if near else evidence
+
+
+def kind_first(evidence: list[Evidence], kind: str | None, nearby: float, margin: float) -> list[Evidence]:
+    """For a question asking for a date, a number or a sum: when the top quote's highlight holds
+    none, the sentence that does, found anywhere among the evidence from the same article (and, for
+    a date, in the next two passages scored within `nearby`), if it scores within `margin` of the
+    top quote's best sentence: that passage goes first with that sentence highlighted, rather than
+    withholding a fact the article gives two sentences away."""
+    if not evidence or kind not in HOLDS or holds_kind_asked(evidence[0], kind):
+        return evidence
+    top = evidence[0]
+    floor = top.best.score - margin
+    pool = [e for e in evidence if e.passage.article_id == top.passage.article_id]
+    if kind == "date":
+        pool += [e for e in evidence[1:3] if e.score >= top.score - nearby and e not in pool]
+    found = [
+        (s.score, i, e, s)
+        for i, e in enumerate(pool)
+        for s in e.sentences
+        if s.score >= floor and holds(e.passage.text[s.start : s.end], kind)
+    ]
+    if not found:
+        return evidence
+    _, _, chosen, sentence = max(found, key=lambda f: (f[0], -f[1]))
+    lifted = max(x.score for x in chosen.sentences) + 1.0
+    sentences = [replace(x, score=lifted) if x is sentence else x for x in chosen.sentences]
+    return [replace(chosen, sentences=sentences), *(e for e in evidence if e is not chosen)]
+
+
+_SHORT = languages().articles
+SHORT_BEFORE = {
+    kind: re.compile(rf"(?:\b(?:{words})\s+)+$", re.IGNORECASE)
+    for kind, words in (
+        ("number", _SHORT.get("short_answer.before_number")),
+        ("amount", _SHORT.get("short_answer.before_number")),
+        ("date", _SHORT.get("short_answer.before_date")),
+        ("person", _SHORT.get("short_answer.before_person")),
+    )
+    if words
+}
+SHORT_UNIT = re.compile(rf"(?:\s*%)?(?:/\w+)?(?:\s+[^\W\d_]+){{0,{_SHORT.get('short_answer.unit_words', 0)}}}")
+
+
+def _offsets_kept(pattern: re.Pattern, text: str) -> str:
+    """`text` with `pattern`'s matches blanked out, every other character where it was."""
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
+    """The fact a date, number, amount or person question asks for, read off the highlighted
+    sentence(s): the first match of the articles' `answers.<kind>` pattern that the question does
+    not say already, with the qualifying words before it and (for a count) its unit after it."""
+    kind = question.kind
+    pattern = ANSWERS.get(kind)
+    if pattern is None or kind == "both":
+        return None
+    text, asked = evidence.passage.text, question.effective.lower()
+    for sentence in sorted(evidence.highlighted(), key=lambda s: s.start):
+        part = text[sentence.start : sentence.end]
+        searched = part
+        if kind == "number":
+            searched = _offsets_kept(ANSWERS["both"], _offsets_kept(ANSWERS["date"], part))
+        for match in pattern.finditer(searched):
+            if match.group().strip().lower() in asked:
+                continue
+            start, end = match.start(), match.end()
+            while start < end and part[start].isspace():
+                start += 1
+            before = SHORT_BEFORE.get(kind)
+            if before is not None:
+                lead = before.search(part[:start])
+                start = lead.start() if lead else start
+            if kind == "number":
+                unit = SHORT_UNIT.match(part[end:])
+                end += unit.end() if unit else 0
+            end = len(part[:end].rstrip(" ,.;:"))
+            return ShortAnswer(part[start:end], sentence.start + start, sentence.start + end, kind)
+    return None
 
 
 class Quoter:

@@ -221,6 +221,28 @@ class Retriever:
         hits.sort(key=lambda h: -h.score)
         return hits[:top_k]
 
+    def expand(self, hits: list[Hit], articles: int) -> list[Hit]:
+        """`hits` and, after them, every other passage of the `articles` best articles among them
+        (retrieval score 0): the sentence that answers may sit in a passage retrieval did not rank."""
+        if articles <= 0 or not hits:
+            return hits
+        leading: list[str] = []
+        order = self.store.passages([h.passage_id for h in hits])
+        for hit in hits:
+            article = order[hit.passage_id].article_id if hit.passage_id in order else None
+            if article and article not in leading:
+                leading.append(article)
+            if len(leading) == articles:
+                break
+        have = {h.passage_id for h in hits}
+        extra = [
+            Hit(pid, score=0.0, dense=0.0, lexical=0.0, boosts={"article": 1.0})
+            for article in leading
+            for pid in self.store.article_passage_ids(article)
+            if pid not in have
+        ]
+        return hits + extra
+
     def _cosines(self, vector: np.ndarray, ids: list[int], known: dict[int, float]) -> np.ndarray:
         """Dense similarity for every candidate, from the stored vectors where the search gave none."""
         missing = [pid for pid in ids if pid not in known]

@@ -13,14 +13,19 @@ from __future__ import annotations
 import numpy as np
 
 from embeddings import maxsim, similarity_matrices
-from qa.analysis import QuestionAnalysis, plain_terms
-from qa.checks import has_kind
+from qa.analysis import QuestionAnalysis, plain_terms, times_named
+from qa.checks import has_kind, novel_kind
 from qa.evidence import Evidence, ScoredSentence
 from qa.people import describes
 from qa.retrieval import Hit, QuestionVectors
 from qa.text import plain_form, syllables
 from qa.weights import Weights
 from store import DocumentStore
+
+# What a sentence's and a passage's scores are made of, in the order `ScoredSentence.features` and
+# `Evidence.features` keep them; each score is a weighted sum of these (qa/weights.toml, [scoring]).
+SENTENCE_FEATURES = ("dense", "overlap", "alignment", "kind", "described", "novel_kind", "time_match")
+PASSAGE_FEATURES = ("retrieval", "best_sentence", "coverage", "alignment", "lead", "article_best", "date_match")
 
 
 class Scorer:
@@ -30,9 +35,34 @@ class Scorer:
         >>> evidence = Scorer(store, Weights.read()).rank(question, vectors, hits)
     """
 
-    def __init__(self, store: DocumentStore, weights: Weights) -> None:
+    def __init__(self, store: DocumentStore, weights: Weights, all_features: bool = False) -> None:
         self.store = store
         self.weights = weights
+        self.all_features = all_features  # measure alignment even where its weight is 0 (for fitting)
+
+    def sentence_weights(self, language: str) -> tuple[float, ...]:
+        w = self.weights
+        return (
+            1.0,
+            w.value("scoring", "lexical_in_sentence", language),
+            w.value("scoring", "sentence_alignment", language),
+            w.value("scoring", "kind_bonus", language),
+            w.value("scoring", "described_bonus", language),
+            w.value("scoring", "novel_kind_bonus", language),
+            w.value("scoring", "time_match_bonus", language),
+        )
+
+    def passage_weights(self, language: str) -> tuple[float, ...]:
+        w = self.weights
+        return (
+            1.0,
+            w.value("scoring", "sentence_weight", language),
+            w.value("scoring", "coverage", language),
+            w.value("scoring", "alignment", language),
+            w.value("scoring", "lead_bonus", language),
+            w.value("scoring", "article_best", language),
+            w.value("scoring", "date_match_bonus", language),
+        )
 
     def rank(self, question: QuestionAnalysis, vectors: QuestionVectors, hits: list[Hit]) -> list[Evidence]:
         """Hits re-scored by their best sentence, term coverage, token alignment and, for an
@@ -40,29 +70,31 @@ class Scorer:
         similarity to `vectors.judge`, what the confidence reads."""
         if not hits:
             return []
-        w = self.weights
         lang = question.language
         ids = [h.passage_id for h in hits]
         passages = self.store.passages(ids)
         sentences = self.store.sentences(ids)
-        alignment_weight = w.value("scoring", "alignment", lang)
-        sentence_alignment_weight = w.value("scoring", "sentence_alignment", lang)
-        similarities = self._similarities(ids, vectors.tokens) if alignment_weight or sentence_alignment_weight else {}
+        _, w_lexical, w_sentence_alignment, w_kind, w_described, w_novel, w_time = self.sentence_weights(lang)
+        _, w_best, w_coverage, w_alignment, w_lead, w_article, w_date = self.passage_weights(lang)
+        article_best: dict[str, float] = {}
+        for hit in hits:
+            article = passages[hit.passage_id].article_id if hit.passage_id in passages else None
+            article_best[article] = max(article_best.get(article, hit.score), hit.score)
+        days = {t for t in question.times if "/" in t}
+        aligned = self.all_features or bool(w_alignment or w_sentence_alignment)
+        similarities = self._similarities(ids, vectors.tokens) if aligned else {}
         if any(s.tokens is None for rows in sentences.values() for s in rows):
-            sentence_alignment_weight = 0.0  # an index from before sentences knew their tokens
+            w_sentence_alignment = 0.0  # an index from before sentences knew their tokens
         # a bridged question meets a sentence in the articles' words: its names and its glossary
         # words, the latter as exact syllables (as in BM25: "đón" is not "đơn")
         bridge = question.bridge
         terms = list(dict.fromkeys(syllables(bridge.rendering) if bridge else plain_terms(question.effective)))
         term_weights = self.store.idf(terms, absent=0.0) if terms else np.zeros(0)
         total = float(term_weights.sum()) or 1.0
-        lexical_weight = w.value("scoring", "lexical_in_sentence", lang)
-        coverage_weight = w.value("scoring", "coverage", lang)
-        kind_bonus, described_bonus = w.value("scoring", "kind_bonus"), w.value("scoring", "described_bonus")
         kind, person = question.kind, question.person
         needed = list(question.content)
         needed_weights = self.store.idf(needed) if needed else np.zeros(0)
-        margin = w.value("scoring", "second_highlight_margin")
+        margin = self.weights.value("scoring", "second_highlight_margin", lang)
         out = []
         for hit in hits:
             passage = passages.get(hit.passage_id)
@@ -77,35 +109,52 @@ class Scorer:
                 overlap = sum(x for t, x in zip(terms, term_weights) if t in present) / total
                 dense = float(sent.vector @ vectors.search)
                 judged = float(sent.vector @ vectors.judge)
-                score = dense + lexical_weight * overlap
-                if similarity is not None and sentence_alignment_weight:
-                    score += sentence_alignment_weight * maxsim(similarity[:, sent.tokens[0] : sent.tokens[1]])
-                if kind and has_kind(text, kind):
-                    score += kind_bonus
-                if person and describes(text, person):
-                    score += described_bonus
-                scored.append(ScoredSentence(sent.start, sent.end, score, judged))
+                alignment = (
+                    maxsim(similarity[:, sent.tokens[0] : sent.tokens[1]])
+                    if similarity is not None and sent.tokens is not None
+                    else 0.0
+                )
+                has = float(bool(kind) and has_kind(text, kind))
+                said = float(bool(person) and describes(text, person))
+                novel = float(bool(kind) and novel_kind(text, kind, question.effective))
+                timed = float(bool(question.times) and bool(question.times & times_named(text)))
+                score = dense + w_lexical * overlap
+                if similarity is not None and w_sentence_alignment:
+                    score += w_sentence_alignment * alignment
+                if has:
+                    score += w_kind
+                if said:
+                    score += w_described
+                if w_novel or w_time:
+                    score += w_novel * novel + w_time * timed
+                features = (dense, overlap, alignment, has, said, novel, timed)
+                scored.append(ScoredSentence(sent.start, sent.end, score, judged, features))
             if not scored:
-                scored = [ScoredSentence(0, len(passage.text), hit.dense, hit.dense)]
+                features = (hit.dense, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                scored = [ScoredSentence(0, len(passage.text), hit.dense, hit.dense, features)]
             best = max(s.score for s in scored)
-            coverage = 1.0
-            if needed:
-                words = syllables(passage.title + " " + passage.text)
-                present = set(words) | {plain_form(w) for w in words}
-                found = sum(x for t, x in zip(needed, needed_weights) if t in present)
-                coverage = float(found / max(float(needed_weights.sum()), 1e-9))
+            coverage = _coverage(needed, needed_weights, passage.title + " " + passage.text)
             alignment = maxsim(similarity) if similarity is not None else 0.0
-            score = (
-                hit.score
-                + w.value("scoring", "sentence_weight") * best
-                + coverage_weight * coverage
-                + alignment_weight * alignment
+            lead = float(passage.position == 0)
+            supported = article_best.get(passage.article_id, hit.score)
+            dated = float(bool(days) and bool(days & (times_named(passage.text) | _days_of(passage.date))))
+            score = hit.score + w_best * best + w_coverage * coverage + w_alignment * alignment
+            if lead:
+                score += w_lead
+            if w_article or w_date:
+                score += w_article * supported + w_date * dated
+            values = (hit.score, best, coverage, alignment, lead, supported, dated)
+            features = dict(zip(PASSAGE_FEATURES, values))
+            out.append(
+                Evidence(hit, passage, scored, score, coverage, alignment, features=features, second_margin=margin)
             )
-            if passage.position == 0:
-                score += w.value("scoring", "lead_bonus")
-            out.append(Evidence(hit, passage, scored, score, coverage, alignment, second_margin=margin))
         out.sort(key=lambda e: -e.score)
         return out
+
+    def coverage(self, question: QuestionAnalysis, text: str) -> float:
+        """The idf-weighted share of the question's content terms that `text` holds (1.0 for none)."""
+        needed = list(question.content)
+        return _coverage(needed, self.store.idf(needed) if needed else np.zeros(0), text)
 
     def _similarities(self, ids: list[int], question_tokens: np.ndarray | None) -> dict[int, np.ndarray]:
         """Question-token x passage-token cosines for each passage (embeddings/alignment.py); none at
@@ -117,3 +166,20 @@ class Scorer:
         if any(codes.get(i) is None for i in ids):
             return {}
         return dict(zip(ids, similarity_matrices(question_tokens, [codes[i] for i in ids])))
+
+
+def _coverage(needed: list[str], weights: np.ndarray, text: str) -> float:
+    if not needed:
+        return 1.0
+    words = syllables(text)
+    present = set(words) | {plain_form(w) for w in words}
+    found = sum(x for t, x in zip(needed, weights) if t in present)
+    return float(found / max(float(weights.sum()), 1e-9))
+
+
+def _days_of(date: str | None) -> set[str]:
+    """An ISO date as the "d/m" a question names it by."""
+    if not date:
+        return set()
+    _, month, day = date.split("-")
+    return {f"{int(day)}/{int(month)}"}

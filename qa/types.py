@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from qa.abstention import Decision, Signals
 from store.types import Article, Passage
 
-__all__ = ["Answer", "Article", "IngestReport", "Passage", "Quote"]
+__all__ = ["Answer", "Article", "IngestReport", "Passage", "Quote", "ShortAnswer"]
 
 
 @dataclass
@@ -33,6 +33,17 @@ class Quote:
 
 
 @dataclass
+class ShortAnswer:
+    """The fact asked for (a date, a number with its unit, a sum, a name), verbatim from the top
+    quote's highlighted sentence: `text` is `quote.text[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass
 class Answer:
     """What `Assistant.ask` returns; the CLI's --json, the chat page and the eval runner all read it."""
 
@@ -45,6 +56,7 @@ class Answer:
     confidence: float = 0.0
     signals: Signals | None = None  # what the abstention decision was made from (qa.abstention)
     decision: Decision | None = None
+    short_answer: ShortAnswer | None = None  # for a question asking for a date, a number, a sum, a person
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

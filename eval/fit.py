@@ -1,0 +1,340 @@
+"""`python -m eval fit`: choose the scoring weights on the dev halves, from features measured once.
+
+Each dev question is read and retrieved once, deep (60 candidates, and every passage of its three
+leading articles), and every candidate's features are kept (`qa.scoring.SENTENCE_FEATURES`,
+`PASSAGE_FEATURES`) with what is right (the passage that holds the answer, the sentences that do).
+`Ranker` then replays the assistant's choice of a quote and a highlight for any weights in numpy,
+so a coordinate search over the weights (each question language on its own questions) takes
+seconds, not hours. The objective is the mean, over the sets (news, XQuAD paragraphs, XQuAD whole
+articles, the built-in set) and their question languages, of passage (or article) recall@1 and
+answer-in-highlight. The chosen weights are written to qa/weights.toml; the test halves are only
+ever reported.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from eval.metrics import answer_from, contains_answer
+from qa import Assistant
+from qa.checks import holds
+from qa.scoring import PASSAGE_FEATURES, SENTENCE_FEATURES, Scorer
+
+DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
+EXPAND = 3  # leading articles whose every passage is kept
+
+
+@dataclass
+class Candidate:
+    passage_id: int
+    article_id: str
+    retrieval: float  # fused retrieval score (0 for a passage only expansion brought)
+    expanded: bool
+    features: np.ndarray  # PASSAGE_FEATURES, as measured in the deep run
+    sentences: np.ndarray  # (sentences, SENTENCE_FEATURES)
+    judged: np.ndarray  # each sentence's similarity to the judging vector
+    holds: np.ndarray  # each sentence holds the kind asked (bool)
+    sentence_ok: np.ndarray  # each sentence holds the answer (bool)
+    ok: bool  # the passage is the one that answers
+
+
+@dataclass
+class Sample:
+    dataset: str  # "news", "xquad-paragraphs", "xquad-articles", "builtin"
+    split: str
+    group: str  # question language as the sets report it: "vi", "vi-plain", "en"
+    language: str  # the language pack
+    kind: str | None
+    article_id: str
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> Sample | None:
+    """One answerable question's candidates and their features (None for an unanswerable one)."""
+    if not question.get("answerable", True):
+        return None
+    analysis = assistant.read(question["question"], question.get("history") or None)
+    retriever = assistant.retriever
+    vectors = retriever.encode_question(analysis)
+    hits = retriever.run(analysis, top_k=DEPTH, query_vector=vectors.search)
+    hits = retriever.expand(hits, EXPAND)
+    scorer = Scorer(assistant.store, assistant.weights, all_features=True)
+    evidence = {e.hit.passage_id: e for e in scorer.rank(analysis, vectors, hits)}
+    sample = Sample(dataset, split, question["lang"], analysis.language, analysis.kind, question["article_id"])
+    answers = question["answers"]
+    for hit in hits:
+        e = evidence.get(hit.passage_id)
+        if e is None:
+            continue
+        text = e.passage.text
+        right = e.passage.article_id == question["article_id"]
+        if "paragraph" in question:
+            ok = right and answer_from(text, answers, question["paragraph"])
+        else:
+            ok = right and (not answers or contains_answer(text, answers))
+        parts = [text[s.start : s.end] for s in e.sentences]
+        sample.candidates.append(
+            Candidate(
+                passage_id=hit.passage_id,
+                article_id=e.passage.article_id,
+                retrieval=hit.score,
+                expanded="article" in hit.boosts,
+                features=np.array([e.features[f] for f in PASSAGE_FEATURES], np.float32),
+                sentences=np.array([s.features for s in e.sentences], np.float32).reshape(-1, len(SENTENCE_FEATURES)),
+                judged=np.array([s.dense for s in e.sentences], np.float32),
+                holds=np.array([bool(analysis.kind) and holds(p, analysis.kind) for p in parts], bool),
+                sentence_ok=np.array([ok and contains_answer(p, answers) for p in parts], bool),
+                ok=ok,
+            )
+        )
+    return sample
+
+
+def measure_all(jobs, progress: bool = True) -> list[Sample]:
+    """`jobs`: (assistant, question, dataset, split) tuples."""
+    out = []
+    for assistant, question, dataset, split in tqdm(jobs, desc="features", disable=not progress, dynamic_ncols=True):
+        sample = measure(assistant, question, dataset, split)
+        if sample is not None and sample.candidates:
+            out.append(sample)
+    return out
+
+
+def save(samples: list[Sample], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        pickle.dump(samples, f)
+
+
+def load(path: Path) -> list[Sample]:
+    with path.open("rb") as f:
+        return pickle.load(f)  # noqa: S301 - a file this module wrote, in the cache
+
+
+# ------------------------------------------------------------------ replaying the choice of a quote
+@dataclass
+class Params:
+    """The weights `Ranker` replays, as qa/weights.toml names them (one question language)."""
+
+    sentence: np.ndarray  # weights of SENTENCE_FEATURES (dense's is 1)
+    passage: np.ndarray  # weights of PASSAGE_FEATURES (retrieval's is 1; best_sentence's is sentence_weight)
+    depth: int = 30
+    expand: int = 0
+    kind_in_article: int = 0
+    kind_margin: float = 0.3
+    second_margin: float = 0.01
+
+
+def choose(sample: Sample, p: Params) -> tuple[Candidate | None, np.ndarray]:
+    """The quote the assistant would give and the mask of its highlighted sentences."""
+    pool = [c for c in sample.candidates if not c.expanded][: p.depth]
+    if not pool:
+        return None, np.zeros(0, bool)
+    if p.expand:
+        leading = list(dict.fromkeys(c.article_id for c in pool))[: p.expand]
+        have = {c.passage_id for c in pool}
+        pool = pool + [c for c in sample.candidates if c.article_id in leading and c.passage_id not in have]
+        retrieval = np.array([c.retrieval if c.passage_id in have else 0.0 for c in pool], np.float32)
+    else:
+        retrieval = np.array([c.retrieval for c in pool], np.float32)
+    best_of_article: dict[str, float] = {}
+    for c, r in zip(pool, retrieval):
+        best_of_article[c.article_id] = max(best_of_article.get(c.article_id, r), r)
+    scores, sentence_scores = [], []
+    for c, r in zip(pool, retrieval):
+        s = c.sentences @ p.sentence if len(c.sentences) else np.array([c.features[0]], np.float32)
+        sentence_scores.append(s)
+        f = c.features.copy()
+        f[0], f[1], f[5] = r, s.max(), best_of_article[c.article_id]
+        scores.append(float(f @ p.passage))
+    order = np.argsort(-np.array(scores), kind="stable")
+    top = int(order[0])
+    chosen, s = pool[top], sentence_scores[top]
+    if p.kind_in_article and sample.kind in ("date", "number", "amount") and len(s):
+        highlighted = _highlighted(s, p.second_margin)
+        if not chosen.holds[highlighted].any():
+            floor = s.max() - p.kind_margin
+            best = None
+            for i in order:
+                c = pool[int(i)]
+                if c.article_id != chosen.article_id:
+                    continue
+                for j in np.flatnonzero(c.holds & (sentence_scores[int(i)] >= floor)):
+                    value = sentence_scores[int(i)][j]
+                    if best is None or value > best[0]:
+                        best = (value, int(i), j)
+            if best is not None:
+                chosen = pool[best[1]]
+                mask = np.zeros(len(chosen.sentences), bool)
+                mask[best[2]] = True
+                return chosen, mask
+    return chosen, _highlighted(s, p.second_margin) if len(s) else np.zeros(0, bool)
+
+
+def _highlighted(scores: np.ndarray, margin: float) -> np.ndarray:
+    ranked = np.argsort(-scores, kind="stable")
+    mask = np.zeros(len(scores), bool)
+    mask[ranked[0]] = True
+    if len(ranked) > 1 and scores[ranked[0]] - scores[ranked[1]] <= margin:
+        mask[ranked[1]] = True
+    return mask
+
+
+def scores_of(samples: list[Sample], p: Params) -> dict[tuple[str, str], dict[str, float]]:
+    """Per (dataset, group): the share of questions whose quote is right, whose article is, and
+    whose highlight holds the answer."""
+    tally: dict[tuple[str, str], list[tuple[bool, bool, bool]]] = defaultdict(list)
+    for sample in samples:
+        chosen, mask = choose(sample, p)
+        if chosen is None:
+            tally[(sample.dataset, sample.group)].append((False, False, False))
+            continue
+        highlight = bool(chosen.ok and chosen.sentence_ok[mask].any()) if len(mask) else chosen.ok
+        tally[(sample.dataset, sample.group)].append((chosen.ok, chosen.article_id == sample.article_id, highlight))
+    out = {}
+    for key, rows in tally.items():
+        a = np.array(rows, float)
+        out[key] = {"quote": a[:, 0].mean(), "article": a[:, 1].mean(), "highlight": a[:, 2].mean(), "n": len(rows)}
+    return out
+
+
+# How much each set counts in the objective: the news set is what the users ask about.
+SET_WEIGHTS = {"news": 0.5, "xquad-paragraphs": 0.15, "xquad-articles": 0.15, "builtin": 0.2}
+
+
+def objective(samples: list[Sample], p: Params) -> float:
+    """Mean over the sets (weighted) of their groups' mean of (quote right + highlight right) / 2;
+    for news, the article counts for the quote (several articles may give the same fact)."""
+    by_set: dict[str, list[float]] = defaultdict(list)
+    for (dataset, _), s in scores_of(samples, p).items():
+        first = s["article"] if dataset == "news" else s["quote"]
+        by_set[dataset].append((first + s["highlight"]) / 2)
+    total = sum(SET_WEIGHTS[d] for d in by_set)
+    return sum(SET_WEIGHTS[d] * float(np.mean(v)) for d, v in by_set.items()) / total
+
+
+# ------------------------------------------------------------------ the search over weights
+SENTENCE_KEYS = (None, "lexical_in_sentence", "sentence_alignment", "kind_bonus", "described_bonus",
+                 "novel_kind_bonus", "time_match_bonus")  # fmt: skip
+PASSAGE_KEYS = (None, "sentence_weight", "coverage", "alignment", "lead_bonus", "article_best", "date_match_bonus")
+GRIDS: dict[str, list[float]] = {
+    "lexical_in_sentence": list(np.round(np.arange(0, 1.01, 0.05), 2)),
+    "sentence_alignment": list(np.round(np.arange(0, 5.01, 0.25), 2)),
+    "kind_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
+    "described_bonus": list(np.round(np.arange(0, 0.51, 0.05), 2)),
+    "novel_kind_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
+    "time_match_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
+    "sentence_weight": list(np.round(np.arange(0.25, 2.51, 0.125), 3)),
+    "coverage": list(np.round(np.arange(0, 1.01, 0.05), 2)),
+    "alignment": list(np.round(np.arange(0, 10.01, 0.5), 2)),
+    "lead_bonus": list(np.round(np.arange(0, 0.21, 0.0125), 4)),
+    "article_best": list(np.round(np.arange(0, 1.01, 0.05), 2)),
+    "date_match_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
+    "rerank_depth": [10, 15, 20, 25, 30, 40, 50, 60],
+    "expand_articles": [0, 1, 2, 3],
+    "kind_in_article": [0, 1],
+    "kind_sentence_margin": list(np.round(np.arange(0.05, 0.81, 0.05), 2)),
+}
+SECTION = {"rerank_depth": "retrieval", "expand_articles": "retrieval"}
+
+
+def params_from(weights, language: str) -> Params:
+    def v(key: str) -> float:
+        return weights.value(SECTION.get(key, "scoring"), key, language)
+
+    return Params(
+        sentence=np.array([1.0] + [v(k) for k in SENTENCE_KEYS[1:]], np.float32),
+        passage=np.array([1.0] + [v(k) for k in PASSAGE_KEYS[1:]], np.float32),
+        depth=int(v("rerank_depth")),
+        expand=int(v("expand_articles")),
+        kind_in_article=int(v("kind_in_article")),
+        kind_margin=float(v("kind_sentence_margin")),
+        second_margin=float(v("second_highlight_margin")),
+    )
+
+
+def get(p: Params, key: str) -> float:
+    if key in SENTENCE_KEYS:
+        return float(p.sentence[SENTENCE_KEYS.index(key)])
+    if key in PASSAGE_KEYS:
+        return float(p.passage[PASSAGE_KEYS.index(key)])
+    return {"rerank_depth": p.depth, "expand_articles": p.expand, "kind_in_article": p.kind_in_article,
+            "kind_sentence_margin": p.kind_margin}[key]  # fmt: skip
+
+
+def put(p: Params, key: str, value: float) -> Params:
+    q = Params(
+        p.sentence.copy(), p.passage.copy(), p.depth, p.expand, p.kind_in_article, p.kind_margin, p.second_margin
+    )
+    if key in SENTENCE_KEYS:
+        q.sentence[SENTENCE_KEYS.index(key)] = value
+    elif key in PASSAGE_KEYS:
+        q.passage[PASSAGE_KEYS.index(key)] = value
+    elif key == "rerank_depth":
+        q.depth = int(value)
+    elif key == "expand_articles":
+        q.expand = int(value)
+    elif key == "kind_in_article":
+        q.kind_in_article = int(value)
+    else:
+        q.kind_margin = float(value)
+    return q
+
+
+def plateau_middle(values: list[float], scores: list[float], tolerance: float) -> float:
+    """The middle of the run of grid values, around the best, that score within `tolerance` of it:
+    a choice a little noise does not move, rather than the edge of a cliff."""
+    best = int(np.argmax(scores))
+    lo = hi = best
+    while lo > 0 and scores[lo - 1] >= scores[best] - tolerance:
+        lo -= 1
+    while hi < len(scores) - 1 and scores[hi + 1] >= scores[best] - tolerance:
+        hi += 1
+    return values[(lo + hi) // 2]
+
+
+def coordinate_search(
+    samples: list[Sample], start: Params, keys: list[str], rounds: int = 3, tolerance: float = 0.002, progress=True
+) -> tuple[Params, list[str]]:
+    """Each weight in turn set to the middle of its plateau, the others held, `rounds` times."""
+    p, log = start, []
+    base = objective(samples, p)
+    log.append(f"start: {base:.4f}")
+    for r in range(rounds):
+        changed = False
+        for key in tqdm(keys, desc=f"round {r + 1}", disable=not progress, leave=False):
+            grid = GRIDS[key]
+            scores = [objective(samples, put(p, key, value)) for value in grid]
+            value = plateau_middle(grid, scores, tolerance)
+            if value != get(p, key):
+                changed = True
+                log.append(
+                    f"{key}: {get(p, key)} -> {value} ({max(scores):.4f}; at it {scores[grid.index(value)]:.4f})"
+                )
+                p = put(p, key, value)
+        log.append(f"after round {r + 1}: {objective(samples, p):.4f}")
+        if not changed:
+            break
+    return p, log
+
+
+def updates_from(params: dict[str, Params]) -> dict[tuple[str, str], dict[str, float]]:
+    """qa/weights.toml entries ({(section, key): {language: value}}) for the fitted languages."""
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    structural = ["rerank_depth", "expand_articles", "kind_in_article", "kind_sentence_margin"]
+    for key in [k for k in SENTENCE_KEYS + PASSAGE_KEYS if k] + structural:
+        section = SECTION.get(key, "scoring")
+        values = {}
+        for language, p in params.items():
+            value = get(p, key)
+            values[language] = (
+                int(value) if key in ("rerank_depth", "expand_articles", "kind_in_article") else round(float(value), 4)
+            )
+        out[(section, key)] = values
+    return out

@@ -1,0 +1,73 @@
+"""What real news needs: a lead that arrives as the title, the fact asked for as a short answer, the
+sentence that holds it found elsewhere in the article, nonsense that is no question."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.runner import load_nonsense
+from qa.ingest import make_article
+
+LEAD = (
+    "Chiều 29/4, Sở Y tế TP Đà Nẵng cho biết đã xác định 12 trường hợp F1 liên quan đến ca bệnh ở Hà Nam, "
+    "tất cả đều đã được cách ly (Ảnh: Hoài Sơn)."
+)
+
+
+def test_a_lead_that_came_as_the_title_is_the_first_paragraph_and_the_headline_its_first_sentence():
+    article = make_article("dn", "Các trường hợp F1 được lấy mẫu xét nghiệm.", "feed", title=LEAD, when="20210429")
+    assert article.text.startswith("Chiều 29/4, Sở Y tế TP Đà Nẵng")
+    assert article.text.endswith("Các trường hợp F1 được lấy mẫu xét nghiệm.")
+    assert article.title == LEAD.split(" (Ảnh")[0][:120].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    assert LEAD.startswith(article.title.rstrip("…"))  # verbatim, never invented
+    headline = make_article("h", "Nội dung bài.", "feed", title="Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á")
+    assert headline.title == "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á" and headline.text == "Nội dung bài."
+
+
+@pytest.fixture
+def news_index(fresh, tmp_path):
+    rows = [
+        {
+            "id": "f1",
+            "date": "20210429",
+            "url": "https://example.org/da-nang-f1",
+            "title": LEAD,
+            "text": "Các trường hợp này được lấy mẫu xét nghiệm và đều cho kết quả âm tính lần 1.\n"
+            "Ngành y tế thành phố khuyến cáo người dân không chủ quan, thực hiện nghiêm quy định 5K.",
+        },
+        {
+            "id": "gia-vang",
+            "date": "20210428",
+            "title": "Giá vàng hôm nay tăng nhẹ",
+            "text": "Sáng 28/4, giá vàng SJC niêm yết ở mức 55,4 triệu đồng mỗi lượng, tăng 100.000 đồng "
+            "so với hôm qua.",
+        },
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    fresh.add([path], progress=False)
+    return fresh
+
+
+def test_the_fact_in_the_lead_is_quoted_with_a_short_answer(news_index):
+    answer = news_index.ask("Đà Nẵng xác định bao nhiêu trường hợp F1 liên quan ca bệnh ở Hà Nam?")
+    assert answer.quotes[0].article_id == "f1" and answer.quotes[0].position == 0
+    assert "12 trường hợp F1" in " ".join(answer.quotes[0].highlighted_text)
+    short = answer.short_answer
+    assert short is not None and short.kind == "number" and "12 trường hợp" in short.text
+    assert answer.quotes[0].text[short.start : short.end] == short.text
+    amount = news_index.ask("Giá vàng SJC sáng 28/4 là bao nhiêu?")
+    assert amount.short_answer is not None and "55,4 triệu đồng" in amount.short_answer.text
+
+
+def test_meaningless_inputs_are_not_in_the_articles(builtin):
+    inputs = load_nonsense()
+    assert len(inputs) >= 25
+    for text in inputs:
+        if text.startswith("<script"):
+            continue  # markup with real words: the confidence decides, not this rule
+        answer = builtin.ask(text)
+        assert answer.abstained and not answer.quotes, text
+        assert answer.decision is not None and answer.decision.reason == "no_content", text
