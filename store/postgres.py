@@ -162,7 +162,7 @@ class PostgresStore:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except psycopg.Error as exc:
             conn.close()
-            raise IndexCorrupt(f"the index in {shown} cannot be read ({exc})".strip()) from exc
+            raise IndexCorrupt(f"the index in {shown} cannot be read ({' '.join(str(exc).split())})") from exc
         except BaseException:
             conn.close()
             raise
@@ -188,7 +188,8 @@ class PostgresStore:
             missing = "does not exist" in str(exc) and "database" in str(exc)
             if not (missing and create):
                 hint = "create it (createdb) or" if missing else "start the server (bash scripts/postgres.sh start) or"
-                raise IndexNotFound(f"cannot open {shown}: {str(exc).strip()}; {hint} check the URL") from exc
+                reason = " ".join(str(exc).split())
+                raise IndexNotFound(f"cannot open {shown}: {reason}; {hint} check the URL") from exc
         parts = urlsplit(url)
         name = parts.path.lstrip("/")
         admin = urlunsplit(parts._replace(path="/postgres"))
@@ -198,7 +199,7 @@ class PostgresStore:
         except psycopg.errors.DuplicateDatabase:
             pass  # another process created it meanwhile
         except psycopg.Error as exc:
-            raise IndexNotFound(f"cannot create the database of {shown}: {str(exc).strip()}") from exc
+            raise IndexNotFound(f"cannot create the database of {shown}: {' '.join(str(exc).split())}") from exc
         return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="newsqa")
 
     @_locked
