@@ -30,7 +30,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from store.derived import HNSW_EF_SEARCH
 from store.errors import DuplicateContent, IndexCorrupt, IndexNotFound, ModelMismatch
 from store.postgres_migrations import SCHEMA_VERSION, migrate, schema_version
 from store.types import Article, DateRange, IndexedPassage, StoredPassage, StoredSentence
@@ -49,7 +48,9 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 INDEX_KINDS = ("auto", "flat", "hnsw")
 K1, B = 1.2, 0.75  # as bm25s.BM25(k1=1.2, b=0.75) in store/lexical.py
 WRITE_LOCK = 0x6E657773_7177  # pg_advisory_xact_lock key every write transaction takes
-MAX_EF_SEARCH = 1000  # pgvector's limit for hnsw.ef_search
+# hnsw.ef_search: candidates an HNSW scan keeps, at least twice the results asked (bench/postgres.py
+# measures recall@10 against exact search); pgvector allows at most 1000
+EF_SEARCH, MAX_EF_SEARCH = 100, 1000
 NO_DAY = -1  # an undated passage: below every date range
 
 _PASSAGE_COLUMNS = 'p.id, p.article_id, p.position, p.start, p."end", p.text, a.title, a.date, a.url, a.source'
@@ -173,7 +174,7 @@ class PostgresStore:
                 f"not {model_name!r} ({dim}-d); use another --index database or rebuild it"
             )
         store = cls(url, conn, model_name, dim, index_kind)
-        store._set_ef_search(HNSW_EF_SEARCH)
+        store._set_ef_search(EF_SEARCH)
         # Filtered HNSW scans go on past the first ef_search candidates until enough rows pass the filter.
         conn.execute("SET hnsw.iterative_scan = relaxed_order")
         return store
@@ -207,7 +208,7 @@ class PostgresStore:
         self._conn.close()
 
     def _set_ef_search(self, ef: int) -> None:
-        ef = min(max(ef, HNSW_EF_SEARCH), MAX_EF_SEARCH)
+        ef = min(max(ef, EF_SEARCH), MAX_EF_SEARCH)
         if ef != self._ef_search:
             self._conn.execute(sql.SQL("SET hnsw.ef_search = {}").format(sql.Literal(ef)))
             self._ef_search = ef
@@ -225,7 +226,9 @@ class PostgresStore:
 
     @_locked
     def count_passages(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        """From the counters row (kept with the posting blocks, so as of the last commit): asked
+        before every question, and COUNT(*) reads the whole table."""
+        return self._conn.execute("SELECT passages FROM counters").fetchone()[0]
 
     @_locked
     def count_sentences(self) -> int:
