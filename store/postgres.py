@@ -22,7 +22,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +52,7 @@ WRITE_LOCK = 0x6E657773_7177  # pg_advisory_xact_lock key every write transactio
 # measures recall@10 against exact search); pgvector allows at most 1000
 EF_SEARCH, MAX_EF_SEARCH = 100, 1000
 NO_DAY = -1  # an undated passage: below every date range
+POSTINGS_CACHE_BYTES = 256 * 2**20  # per store: the decoded BM25 scores of the terms asked most
 
 _PASSAGE_COLUMNS = 'p.id, p.article_id, p.position, p.start, p."end", p.text, a.title, a.date, a.url, a.source'
 
@@ -131,6 +132,9 @@ class PostgresStore:
         self._block: int | None = None
         self._pending: dict[int, _PendingPassage] = {}
         self._ef_search = 0
+        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_bytes = 0
+        self._postings_generation: int | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -554,6 +558,62 @@ class PostgresStore:
         return np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.float32)
 
     # ---------------------------------------------------------- lexical search
+    def _term_scores(self, terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(passage ids, BM25 term scores, days) of each term, from the posting blocks.
+
+        Kept per generation, least recently used first out past POSTINGS_CACHE_BYTES: the common
+        syllables of most questions ("có", "của", "được") are each in most passages, and a term's
+        scores change only with a commit. A commit by any process changes the generation, read in
+        the same statement as the postings, so a stale entry is never used."""
+        unique = list(dict.fromkeys(terms))
+        for _ in range(3):
+            cached = self._postings if not self._in_transaction else {}
+            missing = [t for t in unique if t not in cached]
+            with self._conn.cursor(binary=True) as cur:
+                cur.execute(
+                    "SELECT c.generation, c.passages, c.term_total, p.term, p.passage_ids, p.tfs, p.lengths, p.days "
+                    "FROM counters c LEFT JOIN postings p ON p.term = ANY(%s)",
+                    (missing,),
+                )
+                rows = cur.fetchall()
+            generation, n, total = rows[0][:3]
+            if generation != self._postings_generation:
+                self._postings.clear()
+                self._postings_bytes = 0
+                self._postings_generation = generation
+                if len(missing) < len(unique):
+                    continue  # some terms came from the old generation's cache: read them all again
+            blocks: dict[str, list[tuple]] = {t: [] for t in missing}
+            for *_, term, ids, tfs, lengths, days in rows:
+                if term is not None:
+                    blocks[term].append((ids, tfs, lengths, days))
+            fetched = {term: self._score_blocks(parts, n, total) for term, parts in blocks.items()}
+            if self._in_transaction:
+                return fetched
+            for term, entry in fetched.items():
+                self._postings[term] = entry
+                self._postings_bytes += sum(a.nbytes for a in entry)
+            for term in unique:
+                self._postings.move_to_end(term)
+            while self._postings_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > len(unique):
+                _, entry = self._postings.popitem(last=False)
+                self._postings_bytes -= sum(a.nbytes for a in entry)
+            return {t: self._postings[t] for t in unique}
+        raise RuntimeError("the index kept changing while it was read")  # three commits in a row
+
+    @staticmethod
+    def _score_blocks(parts: list[tuple], n: int, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One term's posting blocks as (ids, scores, days): Lucene idf x bm25s' tf saturation."""
+        if not parts or not n:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32)
+        ids = np.concatenate([np.frombuffer(p[0], "<i8") for p in parts])
+        tf = np.concatenate([np.frombuffer(p[1], "<i4") for p in parts]).astype(np.float64)
+        dl = np.concatenate([np.frombuffer(p[2], "<i4") for p in parts]).astype(np.float64)
+        days = np.concatenate([np.frombuffer(p[3], "<i4") for p in parts])
+        idf = np.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
+        scores = (idf * tf / (tf + K1 * (1 - B + B * dl / (total / n)))).astype(np.float32)
+        return ids, scores, days
+
     @_locked
     def search_lexical(
         self, terms: list[str], top_k: int, dates: DateRange | None = None
@@ -563,42 +623,28 @@ class PostgresStore:
         if not terms or top_k <= 0:
             return empty
         low, high = (_day(d) for d in _bounds(dates)) if dates else (None, None)
-        with self._conn.cursor(binary=True) as cur:
-            cur.execute(
-                "SELECT c.passages, c.term_total, p.term, p.passage_ids, p.tfs, p.lengths, p.days "
-                "FROM counters c LEFT JOIN postings p ON p.term = ANY(%s)",
-                (list(dict.fromkeys(terms)),),
-            )
-            rows = cur.fetchall()
-        n, total = rows[0][0], rows[0][1]
-        if not n:
-            return empty
-        blocks: dict[str, list[tuple]] = {}
-        for *_, term, ids, tfs, lengths, days in rows:
-            if term is not None:
-                blocks.setdefault(term, []).append((ids, tfs, lengths, days))
-        avgdl = total / n
         multiplicity = Counter(terms)
         all_ids, all_scores = [], []
-        for term, parts in blocks.items():
-            ids = np.concatenate([np.frombuffer(p[0], "<i8") for p in parts])
-            tf = np.concatenate([np.frombuffer(p[1], "<i4") for p in parts]).astype(np.float64)
-            dl = np.concatenate([np.frombuffer(p[2], "<i4") for p in parts]).astype(np.float64)
-            idf = np.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
-            score = (idf * tf / (tf + K1 * (1 - B + B * dl / avgdl))).astype(np.float32) * multiplicity[term]
+        for term, (ids, scores, days) in self._term_scores(terms).items():
             if dates:
-                day = np.concatenate([np.frombuffer(p[3], "<i4") for p in parts])
-                keep = (day >= low) & (day <= high)
-                ids, score = ids[keep], score[keep]
-            all_ids.append(ids)
-            all_scores.append(score)
+                keep = (days >= low) & (days <= high)
+                ids, scores = ids[keep], scores[keep]
+            if len(ids):
+                all_ids.append(ids)
+                all_scores.append(scores * multiplicity[term] if multiplicity[term] > 1 else scores)
         if not all_ids:
             return empty
-        unique, inverse = np.unique(np.concatenate(all_ids), return_inverse=True)
-        scores = np.bincount(inverse, weights=np.concatenate(all_scores)).astype(np.float32)
-        order = np.lexsort((unique, -scores))[:top_k]
-        order = order[scores[order] > 0]
-        return unique[order].astype(np.int64), scores[order]
+        ids = np.concatenate(all_ids)
+        # summed by passage id directly: sorting a million postings would cost more than the rest
+        totals = np.bincount(ids, weights=np.concatenate(all_scores)).astype(np.float32)
+        found = np.flatnonzero(totals > 0)
+        if len(found) > top_k:
+            found = found[np.argpartition(-totals[found], top_k - 1)[:top_k]]
+            # ties at the cut: the lower ids, as the order below prefers
+            cut = totals[found].min()
+            found = np.union1d(found, np.flatnonzero(totals == cut))
+        order = found[np.lexsort((found, -totals[found]))][:top_k]
+        return order.astype(np.int64), totals[order]
 
     @_locked
     def idf(self, terms: list[str], absent: float | None = None) -> np.ndarray:

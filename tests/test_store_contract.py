@@ -300,16 +300,21 @@ def test_date_filter_is_inside_the_search(store):
 def test_reopen_and_a_second_connection_sees_writes(location):
     first = open_store(location, MODEL, DIM)
     second = open_store(location, MODEL, DIM)
+    query = search_terms(make_article(1).text)
+    add(first, [make_article(2)])
+    before = second.search_lexical(query, 5)  # what the second has read (and may keep) so far
     generation = second.generation
     add(first, [make_article(1)])
-    assert second.count_articles() == 1 and second.generation != generation
+    assert second.count_articles() == 2 and second.generation != generation
     assert second.article("a001") == make_article(1)
-    query = search_terms(make_article(1).text)
-    assert second.search_lexical(query, 5)[0].tolist() == first.search_lexical(query, 5)[0].tolist()
+    after = second.search_lexical(query, 5)
+    assert after[0].tolist() != before[0].tolist()
+    assert after[0].tolist() == first.search_lexical(query, 5)[0].tolist()
+    np.testing.assert_allclose(after[1], first.search_lexical(query, 5)[1])
     first.close()
     second.close()
     reopened = open_store(location, MODEL, DIM, create=False)
-    assert reopened.count_passages() == 2
+    assert reopened.count_passages() == 4
     reopened.close()
 
 
