@@ -104,7 +104,6 @@ class _PendingPassage:
     """A passage written in the open transaction, whose postings are added at commit."""
 
     id: int
-    article_id: str
     terms: Counter
     length: int
     day: int
@@ -167,7 +166,8 @@ class PostgresStore:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except psycopg.Error as exc:
             conn.close()
-            raise IndexCorrupt(f"the index in {shown} cannot be read ({' '.join(str(exc).split())})") from exc
+            reason = " ".join(str(exc).split())
+            raise IndexCorrupt(f"the index in {shown} cannot be read or set up ({reason})") from exc
         except BaseException:
             conn.close()
             raise
@@ -425,7 +425,7 @@ class PostgresStore:
                 for position, ((s, e), vector, (ts, te)) in enumerate(zip(spans, item.sentence_vectors, tokens)):
                     copy.write_row((pid, position, s, e, HalfVector(np.asarray(vector, np.float16)), ts, te))
         for pid, item in zip(ids, passages):
-            self._pending[pid] = _PendingPassage(pid, article.id, Counter(item.terms), len(item.terms), day)
+            self._pending[pid] = _PendingPassage(pid, Counter(item.terms), len(item.terms), day)
         self._changed = True
         return ids
 
