@@ -13,6 +13,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
+import hashlib  # noqa: E402
 import html  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
@@ -28,6 +29,7 @@ from qa.conversation import content_text  # noqa: E402
 from qa.ingest import SUPPORTED  # noqa: E402
 from qa.lang import languages  # noqa: E402
 from qa.text import day_month_year  # noqa: E402
+from store import is_database_url  # noqa: E402
 
 log = logging.getLogger("app")
 
@@ -128,26 +130,40 @@ def message_text(message: dict) -> str:
 class ChatApp:
     """Holds the shared Assistant; each browser session keeps its own history in gr.State."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, feedback_path: Path | None = None) -> None:
         self.assistant = assistant
-        self.feedback_path = Path(assistant.store.folder) / "feedback.jsonl"
+        # beside an index folder; a database index has none, so its caller names the file
+        self.feedback_path = feedback_path or Path(assistant.store.folder) / "feedback.jsonl"
         self._feedback_lock = threading.Lock()
 
     # API: one call = one question, with the earlier questions as history.
-    def ask_api(self, question: str, history: list[str] | None = None, k: int = 3) -> dict:
-        """Answer a question about the articles; returns Answer.to_dict()."""
+    def ask_api(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        k: int = 3,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict:
+        """Answer a question about the articles, among those published from `since` until `until`
+        (ISO dates, optional); returns Answer.to_dict()."""
         try:
-            return self.assistant.ask(question, history=history or None, k=int(k)).to_dict()
+            answer = self.assistant.ask(
+                question, history=history or None, k=int(k), since=since or None, until=until or None
+            )
+            return answer.to_dict()
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def respond(self, message: str, chat: list, answers: list, ui_lang: str):
+    def respond(self, message: str, chat: list, answers: list, ui_lang: str, since: str = "", until: str = ""):
         message = (message or "").strip()
         if not message:
             return gr.update(), chat, answers, gr.update()
         history = [message_text(m) for m in chat if m["role"] == "user"]
         try:
-            answer = self.assistant.ask(message, history=history)
+            answer = self.assistant.ask(
+                message, history=history, since=(since or "").strip() or None, until=(until or "").strip() or None
+            )
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
         chat = [
@@ -204,6 +220,8 @@ class ChatApp:
             gr.update(label=t["upload"]),
             gr.update(value=t["add"]),
             gr.update(label=t["evidence"]),
+            gr.update(label=t["since"]),
+            gr.update(label=t["until"]),
         )
 
     def build(self) -> gr.Blocks:
@@ -227,6 +245,9 @@ class ChatApp:
                         label=t["question"], placeholder=t["placeholder"], elem_id="question", lines=1, max_lines=4
                     )
                     with gr.Row():
+                        since = gr.Textbox(label=t["since"], placeholder="YYYY-MM-DD", elem_id="since", max_lines=1)
+                        until = gr.Textbox(label=t["until"], placeholder="YYYY-MM-DD", elem_id="until", max_lines=1)
+                    with gr.Row():
                         send = gr.Button(t["send"], variant="primary", elem_id="send")
                         clear = gr.Button(t["clear"], elem_id="clear")
                     gr.Examples(EXAMPLES, inputs=question, label=t["examples"])
@@ -238,23 +259,24 @@ class ChatApp:
                     report = gr.Markdown(elem_id="report")
 
             outputs = [question, chat, answers, evidence]
-            question.submit(self.respond, [question, chat, answers, ui_lang], outputs, api_visibility="private")
-            send.click(self.respond, [question, chat, answers, ui_lang], outputs, api_visibility="private")
+            inputs = [question, chat, answers, ui_lang, since, until]
+            question.submit(self.respond, inputs, outputs, api_visibility="private")
+            send.click(self.respond, inputs, outputs, api_visibility="private")
             clear.click(lambda: ([], [], ""), None, [chat, answers, evidence], api_visibility="private")
             add.click(self.upload, [files, ui_lang], report, api_visibility="private")
             chat.like(self.vote, [chat, answers, ui_lang], None, api_visibility="private")
             ui_lang.change(
                 self.relabel,
                 ui_lang,
-                [title, question, send, clear, chat, files, add, evidence_box],
+                [title, question, send, clear, chat, files, add, evidence_box, since, until],
                 api_visibility="private",
             )
             gr.api(self.ask_api, api_name="chat")
         return demo
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    return ChatApp(assistant).build()
+def build_app(assistant: Assistant, feedback_path: Path | None = None) -> gr.Blocks:
+    return ChatApp(assistant, feedback_path).build()
 
 
 def launch(
@@ -265,15 +287,20 @@ def launch(
     model_name: str | None = None,
     prevent_thread_lock: bool = False,
 ):
-    """Open the index (the built-in articles by default) and serve the page."""
+    """Open the index (`index`, else $NEWSQA_INDEX_URL, else the built-in articles) and serve the page."""
     started = time.perf_counter()
     settings = Settings.from_env()
     options = {"backend": backend, "model_name": model_name, "model_dir": settings.model_dir}
+    index = index or settings.index_url
     if index:
         assistant = Assistant.open(index, **options)
     else:
         assistant = Assistant.default(settings.default_index_dir(model_name), **options)
-    demo = build_app(assistant)
+    # a database index has no folder: its votes go to the cache folder, one file per database
+    feedback = None
+    if is_database_url(index):
+        feedback = settings.cache_dir / f"feedback-{hashlib.sha1(index.encode()).hexdigest()[:10]}.jsonl"
+    demo = build_app(assistant, feedback)
     demo.queue(default_concurrency_limit=4, max_size=256)
     log.warning("ready in %.1f s: http://%s:%d", time.perf_counter() - started, host, port)
     demo.launch(
@@ -290,7 +317,11 @@ def launch(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--index", default=None, help="index folder (default: the built-in articles)")
+    parser.add_argument(
+        "--index",
+        default=None,
+        help="index folder or postgresql:// URL (default: $NEWSQA_INDEX_URL, else the built-in articles)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 7860)))
     parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"])

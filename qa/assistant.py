@@ -5,10 +5,12 @@ quotes and the abstention policy each live in their own module."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import replace
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from qa.scoring import Scorer
 from qa.text import day_month_year, detect_language, has_letters_of, nfc, search_terms
 from qa.types import Answer, IngestReport, Quote
 from qa.weights import Weights
-from store import DocumentStore, open_store
+from store import DateRange, DocumentStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,27 @@ def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | Non
 
 def _date_suffix(date: str | None) -> str:
     return f", {day_month_year(date)}" if date else ""
+
+
+def date_range(since: str | None = None, until: str | None = None) -> DateRange | None:
+    """The publication dates a question is limited to, from ISO dates (either may be None).
+
+    Raises:
+        BadQuestion: a date that is not YYYY-MM-DD, or `since` after `until`.
+    """
+    for name, value in (("since", since), ("until", until)):
+        if value is None:
+            continue
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise BadQuestion(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from None
+    if since and until and since > until:
+        raise BadQuestion(f"since ({since}) is after until ({until}): no article can be in that range")
+    dates = DateRange(since or None, until or None)
+    return dates if dates else None
 
 
 class Assistant:
@@ -122,7 +145,7 @@ class Assistant:
         model_name: str | None = None,
         index_kind: str = "auto",
     ) -> Assistant:
-        """Open (or create) the index in `index_dir`."""
+        """Open (or create) the index in `index_dir`: a folder, or a `postgresql://` URL."""
         model = shared_model(backend, model_dir, model_name)
         dim = int(model.encode_query(["dim"]).shape[-1])
         with as_user_errors():
@@ -171,15 +194,18 @@ class Assistant:
             return self.store.articles()
 
     # ---------------------------------------------------------------- asking
-    def ask(self, question: str, history=None, k: int = 3) -> Answer:
+    def ask(
+        self, question: str, history=None, k: int = 3, since: str | None = None, until: str | None = None
+    ) -> Answer:
         """Answer `question` by quoting up to `k` passages, or abstain.
 
         Args:
             question: Vietnamese or English, with or without diacritics.
             history: earlier user questions (strings) or chat messages {"role", "content"}.
             k: how many quotes at most.
+            since, until: only articles published from / until these ISO dates (YYYY-MM-DD).
         Raises:
-            BadQuestion: empty or over MAX_QUESTION_CHARS characters.
+            BadQuestion: empty or over MAX_QUESTION_CHARS characters, or a malformed date.
             EmptyIndex: the index holds no article.
         """
         started = time.perf_counter()
@@ -190,6 +216,7 @@ class Assistant:
             raise BadQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
         if k <= 0:
             raise ValueError("k must be greater than 0")
+        dates = date_range(since, until)
         chat = small_talk(question)
         if chat:  # not a question about the articles: a reply, no search, no abstention figures
             kind, language = chat
@@ -199,7 +226,7 @@ class Assistant:
             if self.store.count_passages() == 0:
                 raise EmptyIndex("the index holds no article yet: add some first")
             analysis, previous = self._read(question, history)
-            answer = self._answer(analysis, k, previous)
+            answer = self._answer(analysis, k, previous, dates)
             answer.question = question
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
@@ -230,13 +257,17 @@ class Assistant:
         passages = self.store.passages(ids.tolist())
         return Restorer(self.weights, (p.text for p in passages.values())).restore(question)
 
-    def _answer(self, question: QuestionAnalysis, k: int, previous: Turn | None) -> Answer:
+    def _answer(
+        self, question: QuestionAnalysis, k: int, previous: Turn | None, dates: DateRange | None = None
+    ) -> Answer:
         prefer_article = previous.article_id if previous else None
         if question.about_article:
-            return self._about_article(question, k, prefer_article)
-        return self._search(question, k, prefer_article)
+            return self._about_article(question, k, prefer_article, dates)
+        return self._search(question, k, prefer_article, dates)
 
-    def _about_article(self, question: QuestionAnalysis, k: int, prefer_article: str | None) -> Answer:
+    def _about_article(
+        self, question: QuestionAnalysis, k: int, prefer_article: str | None, dates: DateRange | None = None
+    ) -> Answer:
         """A question about an article itself — its gist ("summary") or its date ("published", said
         in the frame: ingest takes the date line out of the text) — quotes the article's opening:
         of the article it names (searched for like any question, so one the index lacks still
@@ -245,7 +276,7 @@ class Assistant:
         kind, text = question.kind, question.pack.messages
         topic = question.topic()
         if topic:
-            answer = self._search(question.searching(topic), k, prefer_article)
+            answer = self._search(question.searching(topic), k, prefer_article, dates)
             answer.effective_query = question.effective
             if answer.abstained:
                 return answer
@@ -276,8 +307,11 @@ class Assistant:
         )
         return answer
 
-    def _search(self, question: QuestionAnalysis, k: int, prefer_article: str | None) -> Answer:
-        """Retrieve, quote and decide whether to abstain."""
+    def _search(
+        self, question: QuestionAnalysis, k: int, prefer_article: str | None, dates: DateRange | None = None
+    ) -> Answer:
+        """Retrieve (among the articles published in `dates`, when given), quote and decide whether
+        to abstain."""
         if not self._about_anything(question):
             answer = Answer(
                 question.asked, True, question.language, question.effective, message=question.pack.messages["abstain"]
@@ -287,7 +321,9 @@ class Assistant:
         vectors = self.retriever.encode_question(question)
         lang = question.language
         depth = max(self.weights.value("retrieval", "rerank_depth", lang), k)
-        hits = self.retriever.run(question, top_k=depth, query_vector=vectors.search, prefer_article=prefer_article)
+        hits = self.retriever.run(
+            question, top_k=depth, query_vector=vectors.search, prefer_article=prefer_article, dates=dates
+        )
         hits = self.retriever.expand(hits, self.weights.value("retrieval", "expand_articles", lang))
         evidence = self.scorer.rank(question, vectors, hits)
         # the signals are about the topic (is the article asked about here?); then a question for

@@ -31,8 +31,9 @@ def _assistant(args: argparse.Namespace, create: bool = True) -> Assistant:
         "index_kind": args.index_kind,
         "model_dir": settings.model_dir,
     }
-    if args.index:
-        return Assistant.open(args.index, create=create, **options)
+    index = args.index or settings.index_url
+    if index:
+        return Assistant.open(index, create=create, **options)
     return Assistant.default(settings.default_index_dir(args.model), **options)
 
 
@@ -70,7 +71,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_ask(args) -> int:
     assistant = _assistant(args, create=False)
-    answer = assistant.ask(args.question, history=args.history or None, k=args.k)
+    answer = assistant.ask(args.question, history=args.history or None, k=args.k, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -121,7 +122,10 @@ def cmd_build_model(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa", description="Question answering over news articles.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", help="index folder (default: the built-in articles' index)")
+    common.add_argument(
+        "--index",
+        help="index folder or postgresql:// URL (default: $NEWSQA_INDEX_URL, else the built-in articles' index)",
+    )
     common.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "torch"], help="embedding backend")
     common.add_argument("--model", default=None, help="another sentence-transformers model (path or hub id)")
     common.add_argument(
@@ -142,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", action="append", help="an earlier question of the conversation (repeatable)")
     p.add_argument("--k", type=int, default=3, help="how many quotes at most")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("serve", parents=[common], help="start the chat page")

@@ -18,7 +18,7 @@ from qa.ingest import content_hash, count_items, read_paths
 from qa.passages import PassageSplitter, embedding_text
 from qa.text import search_terms
 from qa.types import Article, IngestReport, Passage
-from store import DocumentStore, IndexedPassage
+from store import DocumentStore, DuplicateContent, IndexedPassage
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,13 @@ class Indexer:
         row = 0
         with self.store.transaction():
             for article, digest, passages in pending.articles:
+                # Another ingester on the same index may have committed this text since `find_hash`:
+                # writers take turns, so asked again inside the transaction the answer holds.
+                twin = self.store.find_hash(digest)
+                if twin is not None:
+                    report.duplicates.append((article.source, twin))
+                    row += len(passages)
+                    continue
                 indexed = [
                     IndexedPassage(
                         passage=p,
@@ -112,7 +119,12 @@ class Indexer:
                     for i, p in enumerate(passages)
                 ]
                 updated = self.store.delete_article(article.id)
-                self.store.add_article(article, digest, indexed)
+                try:
+                    self.store.add_article(article, digest, indexed)
+                except DuplicateContent as exc:  # a store whose writers do not take turns
+                    report.duplicates.append((article.source, exc.article_id))
+                    row += len(passages)
+                    continue
                 (report.updated if updated else report.added).append(article.id)
                 report.passages += len(passages)
                 row += len(passages)

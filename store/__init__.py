@@ -1,14 +1,15 @@
 """The index: articles, passages, sentences and their vectors, searchable densely and lexically.
 
 `DocumentStore` is the contract; `SqliteStore` (SQLite + FAISS + BM25 in one folder) is the
-embedded default; `open_store` picks the backend from where the index lives.
+embedded default, `PostgresStore` (store/postgres.py, PostgreSQL + pgvector, the `postgres` extra)
+serves many processes from one database; `open_store` picks the backend from where the index lives.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from store.errors import IndexCorrupt, IndexNotFound, ModelMismatch, StoreError
+from store.errors import DuplicateContent, IndexCorrupt, IndexNotFound, ModelMismatch, StoreError
 from store.migrations import SCHEMA_VERSION
 from store.protocol import DocumentStore
 from store.sqlite import DB_NAME, HNSW_THRESHOLD, SqliteStore
@@ -21,6 +22,7 @@ __all__ = [
     "Article",
     "DateRange",
     "DocumentStore",
+    "DuplicateContent",
     "IndexCorrupt",
     "IndexNotFound",
     "IndexedPassage",
@@ -30,12 +32,25 @@ __all__ = [
     "StoreError",
     "StoredPassage",
     "StoredSentence",
+    "is_database_url",
     "open_store",
 ]
+
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_database_url(location: str | Path | None) -> bool:
+    """Whether `location` names a Postgres database (a URL) rather than a folder."""
+    return isinstance(location, str) and location.startswith(DATABASE_SCHEMES)
 
 
 def open_store(
     location: str | Path, model_name: str, dim: int, create: bool = True, index_kind: str = "auto"
 ) -> DocumentStore:
-    """The index at `location`: a folder for the embedded store."""
+    """The index at `location`: a `postgresql://` URL for the Postgres store, else a folder for the
+    embedded one."""
+    if is_database_url(location):
+        from store.postgres import PostgresStore
+
+        return PostgresStore.open(str(location), model_name, dim, create=create, index_kind=index_kind)
     return SqliteStore.open(location, model_name, dim, create=create, index_kind=index_kind)

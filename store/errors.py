@@ -15,3 +15,12 @@ class IndexCorrupt(StoreError):
 
 class ModelMismatch(StoreError):
     """The index was built with another embedding model; mixing vectors would give nonsense."""
+
+
+class DuplicateContent(StoreError):
+    """An article with the same text is already stored: another ingester wrote it since the caller
+    checked `find_hash`. Nothing was written, and the transaction goes on."""
+
+    def __init__(self, message: str, article_id: str | None) -> None:
+        super().__init__(message)
+        self.article_id = article_id  # the article that holds the text

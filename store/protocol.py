@@ -28,7 +28,10 @@ class DocumentStore(Protocol):
     def transaction(self) -> AbstractContextManager[None]: ...
 
     def add_article(self, article: Article, content_hash: str, passages: Sequence[IndexedPassage]) -> list[int]:
-        """Insert one article and its passages; returns the passage ids (inside a transaction)."""
+        """Insert one article and its passages; returns the passage ids (inside a transaction).
+
+        A store may raise `DuplicateContent` when another writer stored the same text since the
+        caller's `find_hash`; it writes nothing then, and the transaction goes on."""
         ...
 
     def delete_article(self, article_id: str) -> bool:

