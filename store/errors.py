@@ -15,3 +15,11 @@ class IndexCorrupt(StoreError):
 
 class ModelMismatch(StoreError):
     """The index was built with another embedding model; mixing vectors would give nonsense."""
+
+
+class IndexBusy(StoreError):
+    """Another process held the index's write lock for longer than the store waits."""
+
+
+class IndexUnavailable(StoreError):
+    """The index's files cannot be used right now: a full disk, a read-only folder, an I/O error."""
