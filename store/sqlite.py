@@ -45,6 +45,7 @@ from store.migrations import SCHEMA_VERSION, migrate
 from store.types import Article, DateRange, IndexedPassage, StoredPassage, StoredSentence
 
 DB_NAME = "index.sqlite"
+CHECKED_NAME = "index.sqlite.checked"  # the file state quick_check last passed on
 INDEX_KINDS = ("auto", "flat", "hnsw")
 
 _PASSAGE_COLUMNS = "p.id, p.article_id, p.position, p.start, p.end, p.text, a.title, a.date, a.url, a.source"
@@ -53,6 +54,8 @@ PROBE_SECONDS = 1.0  # how often a reader looks for a generation another process
 # A view is rebuilt at most once per this many seconds, and at most this share of the time: with
 # 183k passages a rebuild takes a minute, which a reader should not pay after every batch commit.
 REFRESH_GAP_SECONDS, REFRESH_SHARE = 2.0, 0.2
+DRAIN_SECONDS = 2.0  # how long a refresh waits for the questions still reading the old view
+WAL_LIMIT_BYTES = 64 * 2**20  # the write-ahead log is cut back to this after each restart
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,6 +89,25 @@ def _mapped(method: Callable[..., T]) -> Callable[..., T]:
             raise error from exc
 
     return wrapper
+
+
+def _file_state(db: Path) -> str:
+    stat = db.stat()
+    return f"{stat.st_size} {stat.st_mtime_ns}"
+
+
+def _checked_already(db: Path) -> bool:
+    """Whether quick_check passed on the database file as it is now (size and mtime unchanged):
+    it reads every page, 1.7 s a GB, which a CLI question should not pay each time."""
+    try:
+        return db.with_name(CHECKED_NAME).read_text() == _file_state(db)
+    except OSError:
+        return False
+
+
+def _remember_checked(db: Path) -> None:
+    with contextlib.suppress(OSError):
+        db.with_name(CHECKED_NAME).write_text(_file_state(db))
 
 
 def lower_thread_priority() -> None:
@@ -194,7 +216,8 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
-            if check:
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+            if check and not _checked_already(db):
                 problems = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
                 if problems != ["ok"]:
                     conn.close()
@@ -202,6 +225,7 @@ class SqliteStore:
                         f"the index in {folder} is damaged ({'; '.join(problems)[:300]}); "
                         "delete the folder and ingest the articles again"
                     )
+                _remember_checked(db)
             migrate(conn)
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as exc:
@@ -372,6 +396,43 @@ class SqliteStore:
                     old.retired = True
             if done:
                 old.close()
+            if old is None or self._drained(old):
+                self._let_the_log_restart(view)
+
+    def _drained(self, view: _View) -> bool:
+        """Whether the questions still reading `view` gave it back within DRAIN_SECONDS."""
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while view.users and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not view.users
+
+    def _let_the_log_restart(self, view: _View) -> None:
+        """Checkpoint the write-ahead log into the database, then take `view`'s snapshot anew at
+        the same generation, with no writer able to commit meanwhile.
+
+        Why: a read transaction is always open (the published view's), and SQLite restarts its
+        log only when no reader depends on it; a snapshot taken once the log is checkpointed
+        reads the database file alone. Without this the log keeps everything written for as long
+        as the page serves; with it, it is cut back to WAL_LIMIT_BYTES by the first write after a
+        refresh no commit overtook, at the latest the refresh that ends an ingest (while an
+        ingest commits batch after batch, it keeps what the ingest wrote)."""
+        probe = sqlite3.connect(self.folder / DB_NAME, check_same_thread=False, isolation_level=None, timeout=1)
+        try:
+            probe.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            with self._lock:  # no commit from this process meanwhile
+                probe.execute("BEGIN IMMEDIATE")  # nor from another one
+                try:
+                    if int(probe.execute(_GENERATION).fetchone()[0]) == view.generation:
+                        with view.lock:
+                            view.conn.execute("COMMIT")
+                            view.conn.execute("BEGIN")
+                            view.conn.execute(_GENERATION).fetchone()
+                finally:
+                    probe.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # busy: another process writes; the next refresh tries again
+            log.debug("the write-ahead log was not checkpointed: %s", exc)
+        finally:
+            probe.close()
 
     def _build_view(self) -> _View:
         conn = self._connect()
