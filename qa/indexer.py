@@ -52,6 +52,7 @@ class Progress:
 class _Pending:
     articles: list[tuple[Article, str, list[Passage]]] = field(default_factory=list)
     passages: int = 0
+    start: int = 0  # bytes read before its first article: what is settled while it waits
 
 
 class Indexer:
@@ -95,12 +96,16 @@ class Indexer:
         )
 
         def tell() -> None:
-            bar.update(meter.done - bar.n)
+            """Show the bytes settled: read and committed, skipped or failed (not those of the
+            articles still waiting in the batch)."""
+            settled = pending.start if pending.articles else meter.done
+            bar.set_postfix(articles=len(report.added) + len(report.updated), passages=report.passages, refresh=False)
+            bar.update(settled - bar.n)
             if on_progress is not None:
                 done = len(report.added) + len(report.updated)
                 on_progress(
                     Progress(
-                        meter.done,
+                        settled,
                         meter.total,
                         done,
                         len(report.duplicates),
@@ -111,28 +116,31 @@ class Indexer:
                 )
 
         try:
+            before = 0  # bytes read up to the article before this one
             for source, item in read_paths(paths, meter):
-                tell()
+                digest = content_hash(item.text) if not isinstance(item, str) else ""
+                twin = (seen.get(digest) or self.store.find_hash(digest)) if digest else None
                 if isinstance(item, str):
                     report.failed.append((source, item))
-                    continue
-                digest = content_hash(item.text)
-                twin = seen.get(digest) or self.store.find_hash(digest)
-                if twin is not None:
+                elif twin is not None:
                     report.duplicates.append((source, twin))
-                    continue
-                if item.id in {a.id for a, _, _ in pending.articles}:
-                    self._flush(pending, report)
-                    pending = _Pending()
-                seen[digest] = item.id
-                passages = self.splitter.split(item)
-                pending.articles.append((item, digest, passages))
-                pending.passages += len(passages)
-                if pending.passages >= BATCH_PASSAGES:
-                    self._flush(pending, report)
-                    pending = _Pending()
-                    bar.set_postfix(articles=len(report.added) + len(report.updated), passages=report.passages)
+                else:
+                    if item.id in {a.id for a, _, _ in pending.articles}:
+                        self._flush(pending, report)
+                        pending = _Pending()
+                    seen[digest] = item.id
+                    passages = self.splitter.split(item)
+                    if not pending.articles:
+                        pending.start = before
+                    pending.articles.append((item, digest, passages))
+                    pending.passages += len(passages)
+                    if pending.passages >= BATCH_PASSAGES:
+                        self._flush(pending, report)
+                        pending = _Pending()
+                before = meter.done
+                tell()
             self._flush(pending, report)
+            pending = _Pending()
             meter.done = meter.total
             tell()
         finally:

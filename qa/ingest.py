@@ -242,7 +242,7 @@ def _pieces(chunks, limit: int = MAX_ARTICLE_CHARS) -> Iterator[str]:
         yield buffer
 
 
-def _decoded(f: BinaryIO, meter: Meter | None, base: int) -> Iterator[str]:
+def _decoded(f: BinaryIO) -> Iterator[str]:
     """The UTF-8 text of `f`, READ_BYTES at a time (a BOM dropped).
 
     Raises:
@@ -257,8 +257,6 @@ def _decoded(f: BinaryIO, meter: Meter | None, base: int) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             raise ValueError(f"not UTF-8 text (byte {offset + exc.start}); save it as UTF-8") from exc
         offset += len(data)
-        if meter is not None:
-            meter.done = base + offset
         if text:
             yield text
         if not data:
@@ -274,11 +272,15 @@ def _read_text_file(path: Path, meter: Meter | None = None) -> Iterator[ReadResu
                 raise ValueError("binary file, not text")
             f.seek(0)
             if path.stat().st_size > READ_BYTES:  # all or nothing: check the encoding first
-                for _ in _decoded(f, None, 0):
+                for _ in _decoded(f):
                     pass
                 f.seek(0)
             first: Article | None = None
-            for number, piece in enumerate(_pieces(_decoded(f, meter, base)), 1):
+            consumed = 0
+            for number, piece in enumerate(_pieces(_decoded(f)), 1):
+                consumed += len(piece.encode("utf-8"))
+                if meter is not None:  # the bytes of the pieces handed on, not of those read ahead
+                    meter.done = base + consumed
                 if first is None:
                     first = make_article(slug(path.stem), piece, source)
                     yield source, first
