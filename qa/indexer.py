@@ -135,6 +135,7 @@ class Indexer:
                     pending.articles.append((item, digest, passages))
                     pending.passages += len(passages)
                     if pending.passages >= BATCH_PASSAGES:
+                        tell()  # the batch waits to be embedded: what came before it is settled
                         self._flush(pending, report)
                         pending = _Pending()
                 before = meter.done

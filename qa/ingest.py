@@ -226,9 +226,10 @@ def _cut(text: str, limit: int) -> int:
     return limit // 2 + at + 1 if at >= 0 else limit
 
 
-def _pieces(chunks, limit: int = MAX_ARTICLE_CHARS) -> Iterator[str]:
-    """The text the `chunks` make, in pieces of at most `limit` characters (`_cut`), reading on
-    only as far as the next piece needs."""
+def _pieces(chunks, limit: int | None = None) -> Iterator[str]:
+    """The text the `chunks` make, in pieces of at most `limit` (MAX_ARTICLE_CHARS) characters
+    (`_cut`), reading on only as far as the next piece needs."""
+    limit = limit or MAX_ARTICLE_CHARS
     buffer, yielded = "", False
     for chunk in chunks:
         buffer += chunk
