@@ -323,7 +323,18 @@ def _decode(data: bytes) -> str:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
-def _open_lines(raw: BinaryIO, path: Path) -> BinaryIO:
+def _open_lines(path: Path):
+    """The lines of a (compressed) JSON Lines file as text, for tools that read one whole (bench/)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="strict")
+    if name.endswith(".xz"):
+        return lzma.open(path, "rt", encoding="utf-8", errors="strict")
+    return path.open(encoding="utf-8-sig", errors="strict")
+
+
+def _open_binary_lines(raw: BinaryIO, path: Path) -> BinaryIO:
+    """`raw` decompressed as its name says, read as bytes: a line's length is bounded before it is decoded."""
     name = path.name.lower()
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw, mode="rb")
@@ -381,7 +392,7 @@ def _read_jsonl_file(path: Path, meter: Meter | None = None) -> Iterator[ReadRes
         yield str(path), f"cannot read: {exc}"
         return
     number = 0
-    with raw, _open_lines(raw, path) as lines:
+    with raw, _open_binary_lines(raw, path) as lines:
         while True:
             try:
                 line = lines.readline(MAX_LINE_BYTES + 1)
@@ -455,7 +466,7 @@ def count_items(paths: list[str | Path]) -> int:
             total += count_items(_files_in(path)) or 1
         elif path.is_file() and _suffix(path) in JSONL_SUFFIXES:
             try:
-                with path.open("rb") as f, _open_lines(f, path) as lines:
+                with path.open("rb") as f, _open_binary_lines(f, path) as lines:
                     total += sum(1 for line in lines if line.strip()) or 1
             except (OSError, EOFError, lzma.LZMAError):
                 total += 1
