@@ -17,6 +17,18 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+def _not_text(texts: Sequence[str]) -> str | None:
+    """What makes one of `texts` no text: not a string, or a lone UTF-16 surrogate in it."""
+    for number, text in enumerate(texts):
+        if not isinstance(text, str):
+            return f"item {number} is {type(text).__name__}, not a string"
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"item {number} holds U+{ord(text[exc.start]):04X}, half of a UTF-16 pair, which is not text"
+    return None
+
+
 class OnnxEncoder:
     """multilingual-e5-small, int8, on onnxruntime.
 
@@ -92,7 +104,11 @@ class OnnxEncoder:
         tokenization, and one as `alignment` to receive the alignment layer's states (same shape)
         from the same forward pass.
         """
-        encodings = self._fast.encode_batch([prompt + nfc(t) for t in texts])
+        inputs = [prompt + nfc(t) for t in texts]
+        try:
+            encodings = self._fast.encode_batch(inputs)
+        except TypeError as exc:  # `tokenizers` takes only text it can write as UTF-8
+            raise ValueError(f"cannot encode: {_not_text(inputs) or exc}") from exc
         encoded = [e.ids for e in encodings]
         if offsets is not None:
             offsets.extend(e.offsets for e in encodings)

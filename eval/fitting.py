@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from eval import fit as F
@@ -48,7 +49,7 @@ def main(args, options: S.Options) -> int:
     if args.only != "abstention":
         fit_scoring(args, options)
     if args.only != "scoring":
-        rows = signal_rows(options, args.sets, Weights.read())
+        rows = signal_rows(options, args.sets, Weights.read(), remeasure=args.remeasure)
         table = fit_logistic(rows)
         if not args.dry_run and table["cutoff"]:
             Weights.read().write({("abstention", k): v for k, v in table.items()}, WEIGHTS)
@@ -110,11 +111,19 @@ def never_abstaining(weights: Weights) -> Weights:
     return w.replace("abstention", "threshold", dict.fromkeys(codes, -9.0))
 
 
-def signal_rows(options: S.Options, names, weights: Weights) -> list[dict]:
+def signal_rows(options: S.Options, names, weights: Weights, remeasure: bool = False) -> list[dict]:
     """Every dev and test question asked without abstaining for confidence: (set, split, language,
-    answerable, signals, the checks' verdicts)."""
+    answerable, signals, the checks' verdicts). Kept in the cache under the scoring weights they
+    were measured with, so a refit of the abstention model alone asks nothing again."""
     from eval.__main__ import evaluate
 
+    measured_with = {s: weights.data.get(s) for s in ("retrieval", "scoring", "diacritics")}
+    scoring = json.dumps(measured_with, sort_keys=True, default=str)
+    key = hashlib.sha1(f"{sorted(names)}|{options.backend}|{scoring}".encode()).hexdigest()[:10]
+    path = options.folder(None, f"signals-{key}").with_suffix(".json")
+    if path.exists() and not remeasure:
+        print(f"signals read from {path}")
+        return json.loads(path.read_text())
     results = evaluate(options, names, weights=never_abstaining(weights))
     rows = []
     for r in results.get("builtin", {}).get("results", []):
@@ -129,6 +138,8 @@ def signal_rows(options: S.Options, names, weights: Weights) -> list[dict]:
         if not signals or not (signals["asked_kind_found"] and signals["years_found"]):
             continue  # withheld by the checks whatever the confidence
         out.append({"set": dataset, "split": split, "answerable": answerable, "signals": signals, "weight": weight})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))
     return out
 
 

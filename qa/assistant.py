@@ -4,11 +4,13 @@ quotes and the abstention policy each live in their own module."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from importlib.resources import files
@@ -21,11 +23,12 @@ from qa.abstention import AbstentionPolicy, Decision, Signals
 from qa.analysis import QuestionAnalysis, analyze
 from qa.checks import describes_person_asked, holds_kind_asked, names_the_body, speaks_of_years_asked
 from qa.config import Settings
-from qa.conversation import Turn, rewrite, small_talk, user_questions
+from qa.conversation import Turn, rewrite, small_talk
 from qa.diacritics import Restorer
 from qa.errors import BadQuestion, EmptyIndex, ModelLoadError, as_user_errors
-from qa.indexer import Indexer
+from qa.indexer import Indexer, Progress
 from qa.lang import languages
+from qa.limits import MAX_QUESTION_CHARS, check_history, check_k, check_question
 from qa.quoting import Quoter, date_first, kind_first, short_answer
 from qa.retrieval import Retriever, load_language_shift
 from qa.scoring import Scorer
@@ -36,7 +39,7 @@ from store import DateRange, DocumentStore, open_store
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
+__all__ = ["MAX_QUESTION_CHARS", "Assistant", "builtin_articles", "default_index_dir", "shared_model"]
 HISTORY_TURNS = 3
 
 _model_cache: dict[tuple, object] = {}
@@ -119,7 +122,9 @@ class Assistant:
         self.policy = AbstentionPolicy.from_weights(self.weights)
         self.indexer = Indexer(model, store)
         self._turns: OrderedDict[tuple, tuple[Turn, str]] = OrderedDict()
-        # One SQLite connection serves every thread (chat sessions, uploads): one call at a time.
+        self._turns_lock = threading.Lock()  # held for a look-up or an insert, never while resolving
+        # Writers (an ingest, an upload, a removal) take turns; questions never wait for them: each
+        # reads a consistent snapshot of the index (store.snapshot()).
         self._lock = threading.RLock()
 
     def derive(self, weights: Weights | None = None, language_shift: dict[str, np.ndarray] | None = None) -> Assistant:
@@ -164,14 +169,33 @@ class Assistant:
     def close(self) -> None:
         self.store.close()
 
+    def _reading(self):
+        """One consistent snapshot of the index for one question (a store without snapshots is
+        read as it is)."""
+        snapshot = getattr(self.store, "snapshot", None)
+        return snapshot() if snapshot else contextlib.nullcontext()
+
     # --------------------------------------------------------------- writing
-    def add(self, paths, progress: bool = True) -> IngestReport:
-        """Add articles from files or folders (.txt, .md, .html, .jsonl); see `IngestReport`."""
+    def add(
+        self,
+        paths,
+        progress: bool = True,
+        on_progress: Callable[[Progress], None] | None = None,
+        indexer: Indexer | None = None,
+    ) -> IngestReport:
+        """Add articles from files or folders (.txt, .md, .html, .jsonl); see `IngestReport`.
+
+        Questions are answered meanwhile, from the index as it was before; the new articles are
+        answerable when this returns. `on_progress` is called as bytes are read and batches
+        committed; `indexer` embeds with another encoder of the same model (the page's upload
+        worker has a low-priority one of its own).
+        """
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._lock, as_user_errors():
-            report = self.indexer.add(paths, progress=progress)
-            self._turns.clear()
+            report = (indexer or self.indexer).add(paths, progress=progress, on_progress=on_progress)
+            with self._turns_lock:
+                self._turns.clear()
             # Build the search structures now, so the first question after a restart finds them on disk.
             self.store.prepare()
         return report
@@ -181,16 +205,18 @@ class Assistant:
         with self._lock, as_user_errors():
             with self.store.transaction():
                 removed = self.store.delete_article(article_id)
-            self._turns.clear()
+            with self._turns_lock:
+                self._turns.clear()
+            self.store.prepare()
         return removed
 
     def stats(self) -> dict:
-        with self._lock, as_user_errors():
+        with self._reading(), as_user_errors():
             return self.store.stats()
 
     def articles(self) -> list[dict]:
         """id, title, date, url, source and passage count of every article, oldest first."""
-        with self._lock, as_user_errors():
+        with self._reading(), as_user_errors():
             return self.store.articles()
 
     # ---------------------------------------------------------------- asking
@@ -205,27 +231,26 @@ class Assistant:
             k: how many quotes at most.
             since, until: only articles published from / until these ISO dates (YYYY-MM-DD).
         Raises:
-            BadQuestion: empty or over MAX_QUESTION_CHARS characters, or a malformed date.
+            BadQuestion: not text, empty or over MAX_QUESTION_CHARS characters (qa/limits.py), or a
+                malformed date.
+            BadHistory: not a list of questions or messages, or over its limits.
+            BadArgument: k not from 1 to MAX_K.
             EmptyIndex: the index holds no article.
         """
         started = time.perf_counter()
-        question = nfc(question or "").strip()
-        if not question:
-            raise BadQuestion("the question is empty: type a question about the articles")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise BadQuestion(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
-        if k <= 0:
-            raise ValueError("k must be greater than 0")
+        question = check_question(question)
+        k = check_k(k)
+        asked_before = check_history(history)
         dates = date_range(since, until)
         chat = small_talk(question)
         if chat:  # not a question about the articles: a reply, no search, no abstention figures
             kind, language = chat
             reply = languages()[language].messages[kind]
             return Answer(question, abstained=True, language=language, effective_query=question, message=reply)
-        with self._lock, as_user_errors():
+        with self._reading(), as_user_errors():
             if self.store.count_passages() == 0:
                 raise EmptyIndex("the index holds no article yet: add some first")
-            analysis, previous = self._read(question, history)
+            analysis, previous = self._read(question, asked_before)
             answer = self._answer(analysis, k, previous, dates)
             answer.question = question
         answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
@@ -234,12 +259,14 @@ class Assistant:
     def read(self, question: str, history=None) -> QuestionAnalysis:
         """The question as `ask` reads it: its language, its diacritics put back, a follow-up
         rewritten with the conversation (the eval's feature dump starts from here)."""
-        with self._lock, as_user_errors():
-            return self._read(nfc(question or "").strip(), history)[0]
+        question, asked_before = check_question(question), check_history(history)
+        with self._reading(), as_user_errors():
+            return self._read(question, asked_before)[0]
 
-    def _read(self, question: str, history) -> tuple[QuestionAnalysis, Turn | None]:
+    def _read(self, question: str, asked_before: list[str]) -> tuple[QuestionAnalysis, Turn | None]:
+        """`asked_before`: the user's earlier questions, as check_history gives them."""
         language = detect_language(question)
-        questions = [q for q in user_questions(history) if not small_talk(q)]
+        questions = [q for q in asked_before if not small_talk(q)]
         previous, previous_answer = self._resolve_history(questions[-HISTORY_TURNS:])
         restored = self._with_diacritics(question, language)
         effective = rewrite(restored, previous, previous_answer)
@@ -412,7 +439,8 @@ class Assistant:
         previous, previous_answer = None, ""
         for q in questions:
             key = (self.store.generation, previous.effective_query if previous else None, q)
-            cached = self._turns.get(key)
+            with self._turns_lock:
+                cached = self._turns.get(key)
             if cached is None:
                 q = nfc(q)
                 language = detect_language(q)
@@ -423,8 +451,9 @@ class Assistant:
                 turn = Turn(q, effective, top.article_id if top else None)
                 said = " ".join(top.highlighted_text) if top else ""
                 cached = (turn, said)
-                self._turns[key] = cached
-                while len(self._turns) > 256:
-                    self._turns.popitem(last=False)
+                with self._turns_lock:
+                    self._turns[key] = cached
+                    while len(self._turns) > 256:
+                        self._turns.popitem(last=False)
             previous, previous_answer = cached
         return previous, previous_answer

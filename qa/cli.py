@@ -1,6 +1,8 @@
 """Command line: python -m qa ingest|ask|serve|remove|stats|articles|build-model.
 
-Errors are one line on stderr with a non-zero exit code, never a traceback.
+Errors are one line on stderr with a non-zero exit code, never a traceback: 2 for what the user
+can fix (a bad question, a missing or damaged index, a full disk), 3 for a bug. Whatever comes from
+the index or a file (titles, ids, paths) is printed as text, never read as rich markup.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from rich.console import Console
@@ -20,7 +23,7 @@ from qa.errors import QAError
 from qa.types import Answer
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 
 def _assistant(args: argparse.Namespace, create: bool = True) -> Assistant:
@@ -65,7 +68,11 @@ def cmd_ingest(args) -> int:
         err.print(f"[dim]duplicate[/] {escape(source)} (same text as {escape(twin)})")
     console.print(report.summary())
     stats = assistant.stats()
-    console.print(f"index: {stats['folder']} — {stats['articles']} articles, {stats['passages']} passages")
+    console.print(
+        f"index: {stats['folder']} — {stats['articles']} articles, {stats['passages']} passages",
+        markup=False,
+        highlight=False,
+    )
     return 0 if report.added or report.updated or not report.failed else 1
 
 
@@ -82,9 +89,9 @@ def cmd_ask(args) -> int:
 def cmd_remove(args) -> int:
     assistant = _assistant(args, create=False)
     if not assistant.remove(args.article_id):
-        err.print(f"error: no article {args.article_id!r} in the index")
+        err.print(f"error: no article {args.article_id!r} in the index", markup=False, highlight=False)
         return 1
-    console.print(f"removed {args.article_id}")
+    console.print(f"removed {args.article_id}", markup=False, highlight=False)
     return 0
 
 
@@ -94,20 +101,29 @@ def cmd_stats(args) -> int:
         print(json.dumps(stats, indent=2))
     else:
         for key, value in stats.items():
-            console.print(f"{key:>14}: {value}")
+            console.print(f"{key:>14}: {value}", markup=False, highlight=False)
     return 0
 
 
 def cmd_articles(args) -> int:
     for a in _assistant(args, create=False).articles():
-        console.print(f"{a['id']}  {a['date'] or '          '}  {a['passages']:>3} passages  {a['title']}")
+        line = f"{a['id']}  {a['date'] or '          '}  {a['passages']:>3} passages  {a['title']}"
+        console.print(line, markup=False, highlight=False)
     return 0
 
 
 def cmd_serve(args) -> int:
     from app import launch
 
-    launch(index=args.index, host=args.host, port=args.port, backend=args.backend, model_name=args.model)
+    launch(
+        index=args.index,
+        host=args.host,
+        port=args.port,
+        backend=args.backend,
+        model_name=args.model,
+        admin_token=args.admin_token or args.settings.admin_token,
+        allow_remote_uploads=args.allow_remote_uploads,
+    )
     return 0
 
 
@@ -115,8 +131,23 @@ def cmd_build_model(args) -> int:
     from embeddings import build_model
 
     folder = build_model(args.settings.model_dir, force=args.force)
-    console.print(f"model ready in {folder}")
+    console.print(f"model ready in {folder}", markup=False, highlight=False)
     return 0
+
+
+def add_operator_options(parser: argparse.ArgumentParser) -> None:
+    """The chat page's operator options, shared by `python -m qa serve` and `python app.py`."""
+    parser.add_argument(
+        "--admin-token",
+        default=None,
+        help="enable uploads on the page for whoever gives this token (or set $NEWSQA_ADMIN_TOKEN); "
+        "without it the page is read-only",
+    )
+    parser.add_argument(
+        "--allow-remote-uploads",
+        action="store_true",
+        help="let a page listening beyond localhost (--host 0.0.0.0) take uploads",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="ask a question (Vietnamese or English)")
     p.add_argument("question")
     p.add_argument("--history", action="append", help="an earlier question of the conversation (repeatable)")
-    p.add_argument("--k", type=int, default=3, help="how many quotes at most")
+    p.add_argument("--k", type=int, default=3, help="how many quotes at most (1 to 20)")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
@@ -153,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="start the chat page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    add_operator_options(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("remove", parents=[common], help="remove an article by id")
@@ -178,15 +210,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except QAError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
-        return 2
-    except ValueError as exc:
+    except (QAError, ValueError, OSError) as exc:
         err.print(f"error: {exc}", highlight=False, markup=False)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted: everything committed before the interruption is kept")
         return 130
+    except Exception as exc:  # the command line's last resort: a bug is still one line
+        if os.environ.get("NEWSQA_DEBUG"):
+            raise
+        err.print(
+            f"error: internal error ({type(exc).__name__}: {exc}); NEWSQA_DEBUG=1 shows the traceback",
+            highlight=False,
+            markup=False,
+        )
+        return 3
 
 
 if __name__ == "__main__":

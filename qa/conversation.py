@@ -281,9 +281,12 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         candidates = names_in(asked) + answer_names
     if anaphora is not None:
         pronoun = anaphora.search(q).group(0)
-        candidates = [c for c in candidates if may_be(pronoun, gender_of(c, f"{asked} {previous_answer}"))]
-        if candidates:  # named, the person stands for themself, as a named thing does above
-            return anaphora.sub(lambda m: _as_pronoun(m, candidates[0]), q, count=1)
+        context = f"{asked} {previous_answer}"
+        # each name looked up once, and only until one fits: a look-up scans the whole context, so
+        # a name repeated a thousand times in a long question once cost a thousand scans
+        person = next((c for c in dict.fromkeys(candidates) if may_be(pronoun, gender_of(c, context))), None)
+        if person:  # named, the person stands for themself, as a named thing does above
+            return anaphora.sub(lambda m: _as_pronoun(m, person), q, count=1)
     # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law, "it" after "… the ESIWA
     # project?" the project: named, the thing stands for itself
     it = next(((p, pattern) for p, pattern in _packs_with("conversation.it") if pattern.search(q)), None)

@@ -27,12 +27,28 @@ class ModelMismatch(QAError, store_errors.ModelMismatch):
     """The index was built with another embedding model; mixing vectors would give nonsense."""
 
 
+class IndexBusy(QAError, store_errors.IndexBusy):
+    """Another process held the index's write lock for too long."""
+
+
+class IndexUnavailable(QAError, store_errors.IndexUnavailable):
+    """The index's files cannot be used: a full disk, a read-only folder, an I/O error."""
+
+
 class EmptyIndex(QAError):
     """Asked a question of an index that holds no article."""
 
 
 class BadQuestion(QAError):
-    """The question is empty or too long to be a question."""
+    """The question is not text, is empty, or is too long to be a question."""
+
+
+class BadHistory(QAError):
+    """The conversation history is not a list of earlier questions or chat messages, or is too long."""
+
+
+class BadArgument(QAError, ValueError):
+    """An option out of its range (k, a file size); a `ValueError` too, as `k <= 0` always was."""
 
 
 class ModelLoadError(QAError):
@@ -43,6 +59,8 @@ _TWINS = {
     store_errors.IndexNotFound: IndexNotFound,
     store_errors.IndexCorrupt: IndexCorrupt,
     store_errors.ModelMismatch: ModelMismatch,
+    store_errors.IndexBusy: IndexBusy,
+    store_errors.IndexUnavailable: IndexUnavailable,
 }
 
 

@@ -105,12 +105,16 @@ def gender_of(name: str, text: str) -> str | None:
     Vietnamese woman's name carries "Thị"; None when it does not (a title alone: "Đại tướng Tô Lâm")."""
     if any(f" {part} " in f" {name} " for part in FEMALE_NAME_PARTS):
         return "f"
-    for match in re.finditer(re.escape(name), text):
-        before = text[max(0, match.start() - 8) : match.start()]
+    # the name's occurrences, left to right and not overlapping (as re.finditer would find them),
+    # by str.find: compiling a pattern per name cost more than the search once names ran to hundreds
+    start = text.find(name) if name else -1
+    while start >= 0:
+        before = text[max(0, start - 8) : start]
         if FEMALE_MARKS.search(before):
             return "f"
         if MALE_MARKS.search(before):
             return "m"
+        start = text.find(name, start + len(name))
     return None
 
 

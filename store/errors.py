@@ -24,3 +24,10 @@ class DuplicateContent(StoreError):
     def __init__(self, message: str, article_id: str | None) -> None:
         super().__init__(message)
         self.article_id = article_id  # the article that holds the text
+
+class IndexBusy(StoreError):
+    """Another process held the index's write lock for longer than the store waits."""
+
+
+class IndexUnavailable(StoreError):
+    """The index's files cannot be used right now: a full disk, a read-only folder, an I/O error."""

@@ -42,6 +42,12 @@ class DocumentStore(Protocol):
         """Build the search structures now, so the first question does not wait for them."""
         ...
 
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Every read inside sees one committed state, the one the searches index, whatever
+        writers commit meanwhile (one question's reads; a backend whose every read is consistent
+        anyway may return `contextlib.nullcontext()`)."""
+        ...
+
     # -------------------------------------------------------------- reading
     @property
     def generation(self) -> int: ...

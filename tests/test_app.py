@@ -1,4 +1,6 @@
-"""The chat page: the real Gradio server in a subprocess, driven by gradio_client and by Chromium."""
+"""The chat page: the real Gradio server in a subprocess, driven by gradio_client and by Chromium.
+The module's server is the operator's (started with an admin token); tests/test_hostile.py has the
+read-only page readers get."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ XSS_ARTICLE = (
     '<script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2"> '
     "**đậm** [liên kết](javascript:alert(1))"
 )
+TOKEN = "operator-token-for-tests"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,8 @@ def server(model_dir, tmp_path_factory):
     env["NEWSQA_INDEX"] = str(index)
     log = tmp_path_factory.mktemp("app-log") / "server.log"
     started = time.perf_counter()
-    with running_server([sys.executable, "app.py", "--port", str(free_port())], env, log) as url:
+    command = [sys.executable, "app.py", "--admin-token", TOKEN, "--port", str(free_port())]
+    with running_server(command, env, log) as url:
         print(f"chat page ready after {time.perf_counter() - started:.1f} s")
         yield {"url": url, "index": index}
 
@@ -124,6 +128,7 @@ def test_browser_question_highlight_upload_and_xss(page, tmp_path):
     probe = tmp_path / "thuy-dien.txt"
     probe.write_text(XSS_ARTICLE, encoding="utf-8")
     page.locator("#upload input[type=file]").set_input_files(str(probe))
+    page.locator("#token input").fill(TOKEN)
     page.locator("#add").click()
     page.wait_for_function("document.querySelector('#report').innerText.includes('Đã thêm')", timeout=120_000)
     assert "Đã thêm 1 bài" in page.locator("#report").inner_text()
