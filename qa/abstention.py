@@ -55,9 +55,18 @@ class Decision:
     reason: str
     confidence: float
     threshold: float
+    # How far the top sentence's similarity to the question could move before the confidence crossed
+    # the threshold (positive on the side decided); None when the checks decided, not the confidence.
+    # Vectors differ between machines by ~0.002: a decision within that is not a stable one.
+    margin: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
 
 
 def sigmoid(x: float) -> float:
@@ -114,7 +123,21 @@ class AbstentionPolicy:
             reason = "described"
         else:
             reason = "low_confidence"
-        return Decision(reason not in ("answered", "described"), reason, sure, threshold)
+        margin = None
+        if reason in ("answered", "low_confidence"):
+            distance = self.similarity_to_threshold(signals, sure, threshold)
+            margin = None if distance is None else round(abs(distance), 4)
+        return Decision(reason not in ("answered", "described"), reason, sure, threshold, margin)
+
+    def similarity_to_threshold(self, signals: Signals, sure: float, threshold: float) -> float | None:
+        """The change of `sentence_similarity` that brings the confidence to the threshold (both
+        models are linear in it: the threshold's directly, the logistic's in its log-odds)."""
+        if self.logistic is None:
+            return threshold - sure
+        slope = self.logistic.slope(signals, "sentence_similarity", self.default)
+        if slope <= 0:  # the model does not lean on the similarity: no such distance
+            return None
+        return (logit(threshold) - logit(sure)) / slope
 
 
 @dataclass
@@ -137,6 +160,12 @@ class Logistic:
             {k: list(v) for k, v in table["mean"].items()},
             {k: list(v) for k, v in table["scale"].items()},
         )
+
+    def slope(self, signals: Signals, feature: str, default: str) -> float:
+        """d log-odds / d `feature` for the question's language."""
+        lang = signals.language if signals.language in self.coefficients else default
+        i = self.features.index(feature) if feature in self.features else -1
+        return self.coefficients[lang][i] / self.scale[lang][i] if i >= 0 else 0.0
 
     def probability(self, signals: Signals, default: str) -> float:
         lang = signals.language if signals.language in self.coefficients else default
