@@ -12,17 +12,20 @@ from qa import builtin_articles
 from qa.abstention import Signals
 from qa.ingest import read_paths
 
-# Floors set a little under the figures measured when they were set (README, "Quality"): a drop
-# below one means a change made answers worse. The whole set's are the targets.
+# Floors: today's figure (docs/experiments.md, 2026-12-02: whole set 0.972 top quote, 0.955
+# highlight, 0.921 abstention recall; vi 0.990 / 0.980; en R@1 0.949, highlight 0.924) less the spread
+# `python -m eval stability` measured (question vectors at cosine 0.9985, three seeds, and the fp32
+# backend: up to 0.017 on the whole set, one question in 63 for abstention), rounded down. A drop
+# below one is a real loss, not another machine's rounding.
 FLOORS = {
     "answer_in_top_quote": 0.95,
-    "answer_in_highlight": 0.85,
+    "answer_in_highlight": 0.93,
     "vi_answer_in_top_quote": 0.96,
     "vi_answer_in_highlight": 0.95,
     "vi_recall@1": 0.95,
     "en_recall@1": 0.90,
     "en_answer_in_highlight": 0.88,
-    "abstention_recall": 0.90,
+    "abstention_recall": 0.88,
 }
 CEILINGS = {"answerable_abstained": 0.03}
 
