@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from eval.metrics import answer_from, contains_answer
 from qa import Assistant
 from qa.checks import holds
-from qa.scoring import PASSAGE_FEATURES, SENTENCE_FEATURES, Scorer
+from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES, SENTENCE_WEIGHT_KEYS, Scorer
 
 DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
 EXPAND = 3  # leading articles whose every passage is kept
@@ -252,9 +252,6 @@ def objective(samples: list[Sample], p: Params) -> float:
 
 
 # ------------------------------------------------------------------ the search over weights
-SENTENCE_KEYS = (None, "lexical_in_sentence", "sentence_alignment", "kind_bonus", "described_bonus",
-                 "novel_kind_bonus", "time_match_bonus")  # fmt: skip
-PASSAGE_KEYS = (None, "sentence_weight", "coverage", "alignment", "lead_bonus", "article_best", "date_match_bonus")
 GRIDS: dict[str, list[float]] = {
     "lexical_in_sentence": list(np.round(np.arange(0, 1.01, 0.05), 2)),
     "sentence_alignment": list(np.round(np.arange(0, 5.01, 0.25), 2)),
@@ -281,8 +278,8 @@ def params_from(weights, language: str) -> Params:
         return weights.value(SECTION.get(key, "scoring"), key, language)
 
     return Params(
-        sentence=np.array([1.0] + [v(k) for k in SENTENCE_KEYS[1:]], np.float32),
-        passage=np.array([1.0] + [v(k) for k in PASSAGE_KEYS[1:]], np.float32),
+        sentence=np.array([1.0] + [v(k) for k in SENTENCE_WEIGHT_KEYS[1:]], np.float32),
+        passage=np.array([1.0] + [v(k) for k in PASSAGE_WEIGHT_KEYS[1:]], np.float32),
         depth=int(v("rerank_depth")),
         expand=int(v("expand_articles")),
         kind_in_article=int(v("kind_in_article")),
@@ -292,10 +289,10 @@ def params_from(weights, language: str) -> Params:
 
 
 def get(p: Params, key: str) -> float:
-    if key in SENTENCE_KEYS:
-        return float(p.sentence[SENTENCE_KEYS.index(key)])
-    if key in PASSAGE_KEYS:
-        return float(p.passage[PASSAGE_KEYS.index(key)])
+    if key in SENTENCE_WEIGHT_KEYS:
+        return float(p.sentence[SENTENCE_WEIGHT_KEYS.index(key)])
+    if key in PASSAGE_WEIGHT_KEYS:
+        return float(p.passage[PASSAGE_WEIGHT_KEYS.index(key)])
     return {"rerank_depth": p.depth, "expand_articles": p.expand, "kind_in_article": p.kind_in_article,
             "kind_sentence_margin": p.kind_margin}[key]  # fmt: skip
 
@@ -304,10 +301,10 @@ def put(p: Params, key: str, value: float) -> Params:
     q = Params(
         p.sentence.copy(), p.passage.copy(), p.depth, p.expand, p.kind_in_article, p.kind_margin, p.second_margin
     )
-    if key in SENTENCE_KEYS:
-        q.sentence[SENTENCE_KEYS.index(key)] = value
-    elif key in PASSAGE_KEYS:
-        q.passage[PASSAGE_KEYS.index(key)] = value
+    if key in SENTENCE_WEIGHT_KEYS:
+        q.sentence[SENTENCE_WEIGHT_KEYS.index(key)] = value
+    elif key in PASSAGE_WEIGHT_KEYS:
+        q.passage[PASSAGE_WEIGHT_KEYS.index(key)] = value
     elif key == "rerank_depth":
         q.depth = int(value)
     elif key == "expand_articles":
@@ -383,7 +380,7 @@ def updates_from(params: dict[str, Params]) -> dict[tuple[str, str], dict[str, f
     """qa/weights.toml entries ({(section, key): {language: value}}) for the fitted languages."""
     out: dict[tuple[str, str], dict[str, float]] = {}
     structural = ["rerank_depth", "expand_articles", "kind_in_article", "kind_sentence_margin"]
-    for key in [k for k in SENTENCE_KEYS + PASSAGE_KEYS if k] + structural:
+    for key in [k for k in SENTENCE_WEIGHT_KEYS + PASSAGE_WEIGHT_KEYS if k] + structural:
         section = SECTION.get(key, "scoring")
         values = {}
         for language, p in params.items():

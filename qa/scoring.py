@@ -26,6 +26,11 @@ from store import DocumentStore
 # `Evidence.features` keep them; each score is a weighted sum of these (qa/weights.toml, [scoring]).
 SENTENCE_FEATURES = ("dense", "overlap", "alignment", "kind", "described", "novel_kind", "time_match")
 PASSAGE_FEATURES = ("retrieval", "best_sentence", "coverage", "alignment", "lead", "article_best", "date_match")
+# The [scoring] weight of each feature above, in the same order (None: counted as it is, weight 1).
+SENTENCE_WEIGHT_KEYS = (None, "lexical_in_sentence", "sentence_alignment", "kind_bonus", "described_bonus",
+                        "novel_kind_bonus", "time_match_bonus")  # fmt: skip
+PASSAGE_WEIGHT_KEYS = (None, "sentence_weight", "coverage", "alignment", "lead_bonus", "article_best",
+                       "date_match_bonus")  # fmt: skip
 
 
 class Scorer:
@@ -41,28 +46,13 @@ class Scorer:
         self.all_features = all_features  # measure alignment even where its weight is 0 (for fitting)
 
     def sentence_weights(self, language: str) -> tuple[float, ...]:
-        w = self.weights
-        return (
-            1.0,
-            w.value("scoring", "lexical_in_sentence", language),
-            w.value("scoring", "sentence_alignment", language),
-            w.value("scoring", "kind_bonus", language),
-            w.value("scoring", "described_bonus", language),
-            w.value("scoring", "novel_kind_bonus", language),
-            w.value("scoring", "time_match_bonus", language),
-        )
+        return self._weights_of(SENTENCE_WEIGHT_KEYS, language)
 
     def passage_weights(self, language: str) -> tuple[float, ...]:
-        w = self.weights
-        return (
-            1.0,
-            w.value("scoring", "sentence_weight", language),
-            w.value("scoring", "coverage", language),
-            w.value("scoring", "alignment", language),
-            w.value("scoring", "lead_bonus", language),
-            w.value("scoring", "article_best", language),
-            w.value("scoring", "date_match_bonus", language),
-        )
+        return self._weights_of(PASSAGE_WEIGHT_KEYS, language)
+
+    def _weights_of(self, keys: tuple[str | None, ...], language: str) -> tuple[float, ...]:
+        return tuple(1.0 if key is None else self.weights.value("scoring", key, language) for key in keys)
 
     def rank(self, question: QuestionAnalysis, vectors: QuestionVectors, hits: list[Hit]) -> list[Evidence]:
         """Hits re-scored by their best sentence, term coverage, token alignment and, for an
