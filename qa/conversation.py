@@ -108,28 +108,6 @@ class Turn:
     article_id: str | None = None  # the article quoted in the answer
 
 
-def content_text(content) -> str:
-    """The text of a chat message's content: a string, or a list of parts {"text": …} (Gradio's)."""
-    if isinstance(content, str):
-        return content
-    return " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-
-
-def user_questions(history) -> list[str]:
-    """Earlier user questions from strings or chat messages {"role", "content"}."""
-    out = []
-    for item in history or []:
-        if isinstance(item, str):
-            text = item
-        elif isinstance(item, dict) and item.get("role", "user") == "user":
-            text = content_text(item.get("content", ""))
-        else:
-            continue
-        if text.strip():
-            out.append(text.strip())
-    return out
-
-
 def is_follow_up(question: str) -> bool:
     q = question.strip()
     points_back = any(

@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.conversation import Turn, is_follow_up, rewrite, user_questions
+from qa.conversation import Turn, is_follow_up, rewrite
+from qa.limits import check_history
 from qa.people import names_in, persons_in
 
 
@@ -104,7 +105,7 @@ def test_history_accepts_strings_and_chat_messages():
         {"role": "user", "content": [{"type": "text", "text": "Ba?"}]},
         {"role": "user", "content": "  "},
     ]
-    assert user_questions(history) == ["Một?", "Hai?", "Ba?"]
+    assert check_history(history) == ["Một?", "Hai?", "Ba?"]
 
 
 def test_a_noun_with_a_demonstrative_names_the_thing_not_a_person():
