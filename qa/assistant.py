@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,10 +23,10 @@ from qa.checks import describes_person_asked, holds_kind_asked, names_the_body, 
 from qa.config import Settings
 from qa.conversation import Turn, rewrite, small_talk
 from qa.diacritics import Restorer
-from qa.errors import BadQuestion, EmptyIndex, ModelLoadError, as_user_errors
+from qa.errors import EmptyIndex, ModelLoadError, as_user_errors
 from qa.indexer import Indexer, Progress
 from qa.lang import languages
-from qa.limits import MAX_QUESTION_CHARS, check_history, check_k, check_question
+from qa.limits import MAX_QUESTION_CHARS, check_dates, check_history, check_k, check_question
 from qa.quoting import Quoter, date_first, kind_first, short_answer
 from qa.retrieval import Retriever, load_language_shift
 from qa.scoring import Scorer
@@ -71,27 +69,6 @@ def shared_model(backend: Backend = DEFAULT_BACKEND, model_dir: str | Path | Non
 
 def _date_suffix(date: str | None) -> str:
     return f", {day_month_year(date)}" if date else ""
-
-
-def date_range(since: str | None = None, until: str | None = None) -> DateRange | None:
-    """The publication dates a question is limited to, from ISO dates (either may be None).
-
-    Raises:
-        BadQuestion: a date that is not YYYY-MM-DD, or `since` after `until`.
-    """
-    for name, value in (("since", since), ("until", until)):
-        if value is None:
-            continue
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError
-            date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise BadQuestion(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from None
-    if since and until and since > until:
-        raise BadQuestion(f"since ({since}) is after until ({until}): no article can be in that range")
-    dates = DateRange(since or None, until or None)
-    return dates if dates else None
 
 
 class Assistant:
@@ -241,7 +218,7 @@ class Assistant:
         question = check_question(question)
         k = check_k(k)
         asked_before = check_history(history)
-        dates = date_range(since, until)
+        dates = check_dates(since, until)
         chat = small_talk(question)
         if chat:  # not a question about the articles: a reply, no search, no abstention figures
             kind, language = chat

@@ -23,10 +23,13 @@ each refusal is a `QAError` with a one-line message: the API raises it, the CLI 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import date
 
 from qa.errors import BadArgument, BadHistory, BadQuestion
 from qa.text import nfc
+from store import DateRange
 
 MAX_QUESTION_CHARS = 2_000
 MAX_HISTORY_ENTRIES = 200
@@ -157,3 +160,24 @@ def check_history(history: object) -> list[str]:
         if user and text.strip():
             out.append(text.strip())
     return out
+
+
+def check_dates(since: str | None = None, until: str | None = None) -> DateRange | None:
+    """The publication dates a question is limited to, from ISO dates (either may be None).
+
+    Raises:
+        BadQuestion: a date that is not YYYY-MM-DD, or `since` after `until`.
+    """
+    for name, value in (("since", since), ("until", until)):
+        if value is None:
+            continue
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise BadQuestion(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from None
+    if since and until and since > until:
+        raise BadQuestion(f"since ({since}) is after until ({until}): no article can be in that range")
+    dates = DateRange(since or None, until or None)
+    return dates if dates else None
