@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from eval.metrics import contains_answer, percentiles, token_f1
-from eval.stability import answer_key
+from eval.runner import ask_timed
 from qa import Assistant
 
 NEWS_QUESTIONS = Path(__file__).with_name("news_questions.jsonl")
@@ -55,13 +54,9 @@ def ask_news(assistant: Assistant, questions: list[dict], progress: bool = True)
     """Every question asked once (follow-ups with their history); one result row each."""
     rows = []
     for q in tqdm(questions, desc="news", disable=not progress, dynamic_ncols=True):
-        started = time.perf_counter()
-        answer = assistant.ask(q["question"], history=q["history"] or None, k=TOP)
-        elapsed = (time.perf_counter() - started) * 1000
-        quotes = answer.quotes
-        top = quotes[0] if quotes else None
-        highlight = " ".join(top.highlighted_text) if top else ""
-        articles = list(dict.fromkeys(x.article_id for x in quotes))
+        asked = ask_timed(assistant, q["question"], q["history"], k=TOP)
+        answer, top, highlight = asked.answer, asked.top, asked.highlight
+        articles = list(dict.fromkeys(x.article_id for x in answer.quotes))
         right = bool(top and top.article_id == q["article_id"])
         short = answer.short_answer.text if getattr(answer, "short_answer", None) else ""
         rows.append(
@@ -75,10 +70,8 @@ def ask_news(assistant: Assistant, questions: list[dict], progress: bool = True)
                 "question": q["question"],
                 "effective_query": answer.effective_query,
                 "expected": q["answers"],
-                "abstained": answer.abstained,
                 "reason": answer.decision.reason if answer.decision else "",
                 "confidence": answer.confidence,
-                "signals": answer.signals.to_dict() if answer.signals else {},
                 "article_rank": articles.index(q["article_id"]) + 1 if q["article_id"] in articles else None,
                 "right_article": right,
                 "in_top_quote": right and contains_answer(top.text, q["answers"]),
@@ -88,8 +81,7 @@ def ask_news(assistant: Assistant, questions: list[dict], progress: bool = True)
                 "short_f1": max((token_f1(short, a) for a in q["answers"]), default=0.0) if short else 0.0,
                 "got_article": top.article_id if top else None,
                 "got_highlight": highlight,
-                "key": answer_key(answer),
-                "latency_ms": elapsed,
+                **asked.fields(),
             }
         )
     return rows

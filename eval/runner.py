@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from tqdm.auto import tqdm
 
 from eval.metrics import answer_from, contains_answer, first_relevant_rank, percentiles, retrieval_scores, token_f1
 from eval.stability import answer_key
-from qa import Assistant
+from qa import Answer, Assistant, Quote
 from qa.abstention import AbstentionPolicy, Signals
 from qa.lang import languages
 from qa.retrieval import fit_language_shift
@@ -28,6 +29,37 @@ from qa.text import strip_accents
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
 NONSENSE = Path(__file__).with_name("nonsense.txt")
 MAX_RANK = 10
+
+
+@dataclass
+class Asked:
+    """One question asked and timed, with what every set's row records of it."""
+
+    answer: Answer
+    latency_ms: float
+
+    @property
+    def top(self) -> Quote | None:
+        return self.answer.quotes[0] if self.answer.quotes else None
+
+    @property
+    def highlight(self) -> str:
+        return " ".join(self.top.highlighted_text) if self.top else ""
+
+    def fields(self) -> dict:
+        answer = self.answer
+        return {
+            "abstained": answer.abstained,
+            "signals": answer.signals.to_dict() if answer.signals else {},
+            "key": answer_key(answer),
+            "latency_ms": self.latency_ms,
+        }
+
+
+def ask_timed(assistant: Assistant, question: str, history=None, k: int = MAX_RANK) -> Asked:
+    started = time.perf_counter()
+    answer = assistant.ask(question, history=history or None, k=k)
+    return Asked(answer, (time.perf_counter() - started) * 1000)
 
 
 def load_questions(path: str | Path = QUESTIONS) -> list[dict]:
@@ -43,16 +75,12 @@ def load_questions(path: str | Path = QUESTIONS) -> list[dict]:
 def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> list[dict]:
     results = []
     for q in tqdm(questions, desc="questions", disable=not progress, dynamic_ncols=True):
-        started = time.perf_counter()
-        answer = assistant.ask(q["question"], history=q.get("history") or None, k=MAX_RANK)
-        elapsed = (time.perf_counter() - started) * 1000
-        quotes = answer.quotes
+        asked = ask_timed(assistant, q["question"], q.get("history"))
+        answer, top, highlight = asked.answer, asked.top, asked.highlight
         relevant = [
             quote.article_id == q["article_id"] and (not q["answers"] or contains_answer(quote.text, q["answers"]))
-            for quote in quotes
+            for quote in answer.quotes
         ]
-        top = quotes[0] if quotes else None
-        highlight = " ".join(top.highlighted_text) if top else ""
         results.append(
             {
                 "id": q["id"],
@@ -63,9 +91,7 @@ def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> lis
                 "question": q["question"],
                 "effective_query": answer.effective_query,
                 "expected": q["answers"],
-                "abstained": answer.abstained,
                 "confidence": answer.confidence,
-                "signals": answer.signals.to_dict() if answer.signals else {},
                 "decision": answer.decision.to_dict() if answer.decision else {},
                 "rank": first_relevant_rank(relevant) if q["answerable"] else None,
                 "in_top_quote": bool(q["answerable"] and relevant[:1] == [True]),
@@ -75,8 +101,7 @@ def _ask_all(assistant: Assistant, questions: list[dict], progress: bool) -> lis
                 "highlight_f1": max((token_f1(highlight, a) for a in q["answers"]), default=0.0),
                 "got_article": top.article_id if top else None,
                 "got_highlight": highlight,
-                "key": answer_key(answer),
-                "latency_ms": elapsed,
+                **asked.fields(),
             }
         )
     return results
@@ -343,23 +368,18 @@ def ask_xquad(
     by_fold = {fold: assistant.derive(language_shift=shift) for fold, shift in shifts.items()}
     rows = []
     for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
-        started = time.perf_counter()
-        answer = by_fold[q["fold"]].ask(q["question"], k=MAX_RANK)
-        elapsed = (time.perf_counter() - started) * 1000
-        rank = first_relevant_rank([_is_source(quote, q) for quote in answer.quotes])
-        top = answer.quotes[0] if answer.quotes else None
+        asked = ask_timed(by_fold[q["fold"]], q["question"])
+        rank = first_relevant_rank([_is_source(quote, q) for quote in asked.answer.quotes])
+        top = asked.top
         rows.append(
             {
                 "id": q["id"],
                 "lang": q["lang"],
                 "split": "dev" if q["fold"] == 0 else "test",
                 "rank": rank,
-                "in_highlight": rank == 1 and contains_answer(" ".join(top.highlighted_text), q["answers"]),
+                "in_highlight": rank == 1 and contains_answer(asked.highlight, q["answers"]),
                 "right_article": bool(top and top.article_id == q["article_id"]),
-                "abstained": answer.abstained,
-                "signals": answer.signals.to_dict() if answer.signals else {},
-                "key": answer_key(answer),
-                "latency_ms": elapsed,
+                **asked.fields(),
             }
         )
     return rows
