@@ -31,6 +31,7 @@ from qa.errors import QAError
 from qa.indexer import Indexer, Progress
 from qa.limits import MAX_QUEUED_UPLOADS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from qa.types import IngestReport
+from store.sqlite_views import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +59,6 @@ class UploadJob:
     @property
     def over(self) -> bool:
         return self.state in ("done", "failed")
-
-
-def lower_thread_priority() -> None:
-    """Run the calling thread at the lowest CPU priority (Linux gives each thread its own), so
-    the worker's embedding takes only the CPU that questions leave."""
-    if hasattr(os, "setpriority"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except OSError:
-            log.info("the upload worker runs at normal priority")
 
 
 def worker_encoder(model):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store.dense import HNSW_THRESHOLD
 from store.errors import DuplicateContent, IndexCorrupt, IndexNotFound, ModelMismatch, StoreError
 from store.migrations import SCHEMA_VERSION
 from store.protocol import DocumentStore
-from store.sqlite import DB_NAME, HNSW_THRESHOLD, SqliteStore
+from store.sqlite import SqliteStore
+from store.sqlite_db import DB_NAME
 from store.types import Article, DateRange, IndexedPassage, Passage, StoredPassage, StoredSentence
 
 __all__ = [

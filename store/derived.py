@@ -1,5 +1,6 @@
-"""Files derived from an index's database (the FAISS and BM25 structures): built, written
-atomically under the database's generation number, and the stale ones of older generations removed.
+"""Files derived from an index's database (the FAISS and BM25 structures): written atomically under
+the database's generation number, the stale ones of older generations removed, and what a killed
+write left behind found and removed.
 """
 
 from __future__ import annotations
@@ -9,32 +10,6 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-
-import numpy as np
-
-HNSW_THRESHOLD = 60_000  # passages; past this an approximate index answers faster
-# HNSW graph settings: recall@10 0.990 of exact search on all 183k baomoi passages at ~2 ms a query
-# (efSearch 256 gave 0.977 there; bench/).
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 200, 512
-
-
-def build_faiss(ids: np.ndarray, vectors: np.ndarray, dim: int, kind: str = "auto"):
-    """A FAISS index over `vectors` keyed by `ids`: exact (`flat`), or HNSW (`hnsw`, and `auto`
-    past `HNSW_THRESHOLD` vectors)."""
-    import faiss
-
-    if kind == "auto":
-        kind = "hnsw" if len(ids) >= HNSW_THRESHOLD else "flat"
-    if kind == "hnsw":
-        inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    else:
-        inner = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIDMap2(inner)
-    if len(ids):
-        index.add_with_ids(vectors, ids)
-    return index
-
 
 # A temporary name carries the writer's process id ("vectors-3.faiss.4242.k2j1.tmp"), so the next
 # open can tell a write in progress in another process from what a killed one left behind.

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from store.derived import atomic_write_dir, remove_stale
+
 if TYPE_CHECKING:
     from store.sqlite import SqliteStore
 
@@ -34,7 +36,7 @@ class LexicalIndex:
         import bm25s
 
         generation = store.generation
-        path = store.derived_path("bm25")
+        path = store.folder / f"bm25-{generation}"
         if (path / "document_frequency.npy").exists():
             try:
                 retriever = bm25s.BM25.load(str(path), mmap=False, load_corpus=False)
@@ -51,8 +53,8 @@ class LexicalIndex:
             np.save(f"{tmp}/passage_ids.npy", passage_ids, allow_pickle=False)
             np.save(f"{tmp}/document_frequency.npy", df, allow_pickle=False)
 
-        store.atomic_write_dir(path, write)
-        store.remove_stale("bm25-*", keep=path)
+        atomic_write_dir(store.folder, path, write)
+        remove_stale(store.folder, "bm25-*", keep=path)
         return cls(retriever, passage_ids, df, generation)
 
     @staticmethod
