@@ -3,13 +3,8 @@
 Why a server: several chat or API processes (and ingesters) share one index and see each other's
 commits at once, with no derived files to rebuild. Passage vectors live in a `vector` column with an
 HNSW index; sentence vectors in `halfvec` (read back by passage id, never searched); the BM25 side
-is the project's own BM25 (`store/lexical.py`: k1 1.2, b 0.75, Lucene idf), kept as document
-frequencies plus posting blocks and scored here, so rankings and idf match the embedded store.
-
-Posting blocks: each write transaction adds one row per term it saw, holding the ids, term
-frequencies, lengths and dates of its passages as packed arrays. A query reads a few rows per term
-instead of one per (term, passage) (a common syllable is in most of 183,000 passages), and the
-dates let a date range filter inside the scoring.
+is the project's own BM25 over posting blocks (`store/postgres_postings.py`), so rankings and idf
+match the embedded store.
 
 Writers take one advisory lock for their transaction, as SQLite's `BEGIN IMMEDIATE` does: a batch
 is a few hundred rows written after minutes of model time, and one writer at a time keeps the
@@ -22,70 +17,27 @@ import contextlib
 import functools
 import threading
 import time
-from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from store.errors import DuplicateContent, IndexCorrupt, IndexNotFound, ModelMismatch
-from store.postgres_migrations import SCHEMA_VERSION, migrate, schema_version
+from store.errors import DuplicateContent
+from store.postgres_db import HalfVector, display_url, open_database, psycopg, sql
+from store.postgres_postings import Postings, date_bounds, day_number
 from store.types import Article, DateRange, IndexedPassage, StoredPassage, StoredSentence
 
-try:
-    import psycopg
-    from pgvector import HalfVector
-    from pgvector.psycopg import register_vector
-    from psycopg import sql
-except ImportError as exc:  # pragma: no cover - depends on the install
-    raise ImportError(
-        "the Postgres backend needs psycopg and pgvector: pip install -e '.[postgres]' "
-        "(or pip install 'psycopg[binary]' pgvector)"
-    ) from exc
-
 INDEX_KINDS = ("auto", "flat", "hnsw")
-K1, B = 1.2, 0.75  # as bm25s.BM25(k1=1.2, b=0.75) in store/lexical.py
 WRITE_LOCK = 0x6E657773_7177  # pg_advisory_xact_lock key every write transaction takes
 # hnsw.ef_search: candidates an HNSW scan keeps, at least twice the results asked (bench/postgres.py
 # measures recall@10 against exact search); pgvector allows at most 1000
 EF_SEARCH, MAX_EF_SEARCH = 100, 1000
-NO_DAY = -1  # an undated passage: below every date range
-POSTINGS_CACHE_BYTES = 256 * 2**20  # per store: the decoded BM25 scores of the terms asked most
 
 _PASSAGE_COLUMNS = 'p.id, p.article_id, p.position, p.start, p."end", p.text, a.title, a.date, a.url, a.source'
 
 
-def display_url(url: str) -> str:
-    """The URL with its password masked, for messages and stats."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _day(value: str | date | None) -> int:
-    """An ISO date as the integer YYYYMMDD the posting blocks keep (NO_DAY for none)."""
-    if value is None:
-        return NO_DAY
-    return int(str(value)[:10].replace("-", ""))
-
-
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _bounds(dates: DateRange) -> tuple[date, date]:
-    """The range as SQL dates (open ends at the calendar's ends); a malformed date is a ValueError."""
-    try:
-        since = date.fromisoformat(dates.since) if dates.since else date.min
-        until = date.fromisoformat(dates.until) if dates.until else date.max
-    except ValueError:
-        raise ValueError(f"dates must be ISO dates (YYYY-MM-DD), not {dates.since!r} .. {dates.until!r}") from None
-    return since, until
 
 
 def _locked(method):
@@ -97,16 +49,6 @@ def _locked(method):
             return method(self, *args, **kwargs)
 
     return wrapper
-
-
-@dataclass
-class _PendingPassage:
-    """A passage written in the open transaction, whose postings are added at commit."""
-
-    id: int
-    terms: Counter
-    length: int
-    day: int
 
 
 class PostgresStore:
@@ -128,12 +70,8 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._in_transaction = False
         self._changed = False
-        self._block: int | None = None
-        self._pending: dict[int, _PendingPassage] = {}
+        self._postings = Postings()
         self._ef_search = 0
-        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
-        self._postings_bytes = 0
-        self._postings_generation: int | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -149,63 +87,12 @@ class PostgresStore:
         """
         if index_kind not in INDEX_KINDS:
             raise ValueError(f"index_kind must be auto, flat or hnsw, not {index_kind!r}")
-        shown = display_url(url)
-        conn = cls._connect(url, create)
-        try:
-            version = schema_version(conn)
-            if version == 0 and not create:
-                raise IndexNotFound(
-                    f"no index in {shown}; ingest articles first (python -m qa ingest PATH --index {shown})"
-                )
-            if version > SCHEMA_VERSION:
-                raise IndexCorrupt(
-                    f"the index in {shown} has schema {version}, newer than this code knows ({SCHEMA_VERSION}): upgrade"
-                )
-            migrate(conn, model_name, dim)
-            register_vector(conn)
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except psycopg.Error as exc:
-            conn.close()
-            reason = " ".join(str(exc).split())
-            raise IndexCorrupt(f"the index in {shown} cannot be read or set up ({reason})") from exc
-        except BaseException:
-            conn.close()
-            raise
-        if meta.get("model") != model_name or int(meta.get("dim", 0)) != dim:
-            conn.close()
-            raise ModelMismatch(
-                f"the index in {shown} was built with {meta.get('model')!r} ({meta.get('dim')}-d), "
-                f"not {model_name!r} ({dim}-d); use another --index database or rebuild it"
-            )
+        conn = open_database(url, model_name, dim, create)
         store = cls(url, conn, model_name, dim, index_kind)
         store._set_ef_search(EF_SEARCH)
         # Filtered HNSW scans go on past the first ef_search candidates until enough rows pass the filter.
         conn.execute("SET hnsw.iterative_scan = relaxed_order")
         return store
-
-    @staticmethod
-    def _connect(url: str, create: bool) -> psycopg.Connection:
-        """An autocommit connection to `url`; with `create`, a missing database is created first."""
-        shown = display_url(url)
-        try:
-            return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="newsqa")
-        except psycopg.OperationalError as exc:
-            missing = "does not exist" in str(exc) and "database" in str(exc)
-            if not (missing and create):
-                hint = "create it (createdb) or" if missing else "start the server (bash scripts/postgres.sh start) or"
-                reason = " ".join(str(exc).split())
-                raise IndexNotFound(f"cannot open {shown}: {reason}; {hint} check the URL") from exc
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/")
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        try:
-            with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:
-            pass  # another process created it meanwhile
-        except psycopg.Error as exc:
-            raise IndexNotFound(f"cannot create the database of {shown}: {' '.join(str(exc).split())}") from exc
-        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="newsqa")
 
     @_locked
     def close(self) -> None:
@@ -335,17 +222,18 @@ class PostgresStore:
         with self._lock:
             if self._in_transaction:
                 raise RuntimeError("transactions do not nest")
-            self._in_transaction, self._changed, self._block, self._pending = True, False, None, {}
+            self._in_transaction, self._changed = True, False
+            self._postings.begin()
             try:
                 with self._conn.transaction():
                     self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                     yield
-                    if self._pending:
-                        self._write_postings()
+                    self._postings.commit(self._conn)
                     if self._changed:
                         self._conn.execute("UPDATE counters SET generation = generation + 1")
             finally:
-                self._in_transaction, self._pending = False, {}
+                self._in_transaction = False
+                self._postings.begin()
 
     def _require_transaction(self) -> None:
         if not self._in_transaction:
@@ -361,20 +249,11 @@ class PostgresStore:
         """
         self._require_transaction()
         published = date.fromisoformat(article.date) if article.date else None
-        c = self._conn
+        c, now = self._conn, time.time()
         row = c.execute(
             "INSERT INTO articles (id, title, date, url, source, content_hash, text, added_at) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (content_hash) DO NOTHING RETURNING id",
-            (
-                article.id,
-                article.title,
-                published,
-                article.url,
-                article.source,
-                content_hash,
-                article.text,
-                time.time(),
-            ),
+            (article.id, article.title, published, article.url, article.source, content_hash, article.text, now),
         ).fetchone()
         if row is None:
             twin = self.find_hash(content_hash)
@@ -382,12 +261,11 @@ class PostgresStore:
         if not passages:
             self._changed = True
             return []
-        if self._block is None:
-            self._block = c.execute("SELECT nextval('posting_blocks')").fetchone()[0]
+        block = self._postings.block(c)
         ids = [
             r[0] for r in c.execute("SELECT nextval('passages_id_seq') FROM generate_series(1, %s)", (len(passages),))
         ]
-        day = _day(published)
+        day = day_number(published)
         with c.cursor().copy(
             'COPY passages (id, article_id, position, start, "end", text, terms, length, block, published, vector, '
             "alignment) FROM STDIN (FORMAT BINARY)"
@@ -397,22 +275,9 @@ class PostgresStore:
             )
             for pid, item in zip(ids, passages):
                 p = item.passage
-                copy.write_row(
-                    (
-                        pid,
-                        article.id,
-                        p.position,
-                        p.start,
-                        p.end,
-                        p.text,
-                        " ".join(item.terms),
-                        len(item.terms),
-                        self._block,
-                        published,
-                        np.asarray(item.vector, np.float32),
-                        item.alignment_codes,
-                    )
-                )
+                where = (pid, article.id, p.position, p.start, p.end, p.text)
+                terms = (" ".join(item.terms), len(item.terms), block, published)
+                copy.write_row((*where, *terms, np.asarray(item.vector, np.float32), item.alignment_codes))
         with c.cursor().copy(
             'COPY sentences (passage_id, position, start, "end", vector, tokens_start, tokens_end) '
             "FROM STDIN (FORMAT BINARY)"
@@ -425,7 +290,7 @@ class PostgresStore:
                 for position, ((s, e), vector, (ts, te)) in enumerate(zip(spans, item.sentence_vectors, tokens)):
                     copy.write_row((pid, position, s, e, HalfVector(np.asarray(vector, np.float16)), ts, te))
         for pid, item in zip(ids, passages):
-            self._pending[pid] = _PendingPassage(pid, Counter(item.terms), len(item.terms), day)
+            self._postings.add(pid, item.terms, day)
         self._changed = True
         return ids
 
@@ -436,93 +301,10 @@ class PostgresStore:
         rows = c.execute(
             "SELECT id, block, terms, length FROM passages WHERE article_id = %s", (article_id,)
         ).fetchall()
-        committed = [r for r in rows if r[0] not in self._pending]
-        for pid, *_ in rows:
-            self._pending.pop(pid, None)
-        if committed:
-            self._remove_postings(committed)
+        self._postings.remove(c, rows)
         removed = c.execute("DELETE FROM articles WHERE id = %s", (article_id,)).rowcount > 0
         self._changed = self._changed or removed
         return removed
-
-    def _write_postings(self) -> None:
-        """The open transaction's posting block (one row per term), document frequencies, counters."""
-        by_term: dict[str, list[tuple[int, int, int, int]]] = {}
-        for p in self._pending.values():
-            for term, tf in p.terms.items():
-                by_term.setdefault(term, []).append((p.id, tf, p.length, p.day))
-        c = self._conn
-        with c.cursor().copy(
-            "COPY postings (term, block, passage_ids, tfs, lengths, days) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["text", "int8", "bytea", "bytea", "bytea", "bytea"])
-            for term, entries in by_term.items():
-                a = np.array(entries, np.int64)
-                copy.write_row(
-                    (
-                        term,
-                        self._block,
-                        a[:, 0].astype("<i8").tobytes(),
-                        a[:, 1].astype("<i4").tobytes(),
-                        a[:, 2].astype("<i4").tobytes(),
-                        a[:, 3].astype("<i4").tobytes(),
-                    )
-                )
-        c.execute(
-            "INSERT INTO terms (term, df) SELECT * FROM unnest(%s::text[], %s::int4[]) "
-            "ON CONFLICT (term) DO UPDATE SET df = terms.df + EXCLUDED.df",
-            (list(by_term), [len(e) for e in by_term.values()]),
-        )
-        c.execute(
-            "UPDATE counters SET passages = passages + %s, term_total = term_total + %s",
-            (len(self._pending), sum(p.length for p in self._pending.values())),
-        )
-
-    def _remove_postings(self, rows: list[tuple[int, int, str, int]]) -> None:
-        """Take committed passages out of their posting blocks, document frequencies and counters."""
-        c = self._conn
-        gone = np.array([r[0] for r in rows], np.int64)
-        df: Counter = Counter()
-        by_block: dict[int, set[str]] = {}
-        for _, block, terms, _ in rows:
-            distinct = set(terms.split())
-            df.update(distinct)
-            by_block.setdefault(block, set()).update(distinct)
-        for block, terms in by_block.items():
-            with c.cursor(binary=True) as cur:
-                cur.execute(
-                    "SELECT term, passage_ids, tfs, lengths, days FROM postings WHERE block = %s AND term = ANY(%s)",
-                    (block, sorted(terms)),
-                )
-                found = cur.fetchall()
-            updates, empty = [], []
-            for term, *arrays in found:
-                ids = np.frombuffer(arrays[0], "<i8")
-                keep = ~np.isin(ids, gone)
-                if not keep.any():
-                    empty.append(term)
-                    continue
-                packed = [ids[keep].tobytes()] + [np.frombuffer(a, "<i4")[keep].tobytes() for a in arrays[1:]]
-                updates.append((*packed, term, block))
-            if updates:
-                with c.cursor() as cur:
-                    cur.executemany(
-                        "UPDATE postings SET passage_ids = %b, tfs = %b, lengths = %b, days = %b "
-                        "WHERE term = %s AND block = %s",
-                        updates,
-                    )
-            if empty:
-                c.execute("DELETE FROM postings WHERE block = %s AND term = ANY(%s)", (block, empty))
-        c.execute(
-            "UPDATE terms t SET df = t.df - d.n FROM unnest(%s::text[], %s::int4[]) AS d(term, n) "
-            "WHERE t.term = d.term",
-            (list(df), list(df.values())),
-        )
-        c.execute("DELETE FROM terms WHERE df <= 0")
-        c.execute(
-            "UPDATE counters SET passages = passages - %s, term_total = term_total - %s",
-            (len(rows), sum(r[3] for r in rows)),
-        )
 
     @_locked
     def prepare(self) -> None:
@@ -545,7 +327,7 @@ class PostgresStore:
             order = "ORDER BY vector <#> %(q)s LIMIT %(k)s"
         where, params = "", {"q": query, "k": int(top_k)}
         if dates:
-            params["since"], params["until"] = _bounds(dates)
+            params["since"], params["until"] = date_bounds(dates)
             where = "WHERE published BETWEEN %(since)s AND %(until)s"
         # relaxed_order can hand back a filtered scan's rows slightly out of order: sort them again
         sql = (
@@ -558,108 +340,17 @@ class PostgresStore:
         return np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.float32)
 
     # ---------------------------------------------------------- lexical search
-    def _term_scores(self, terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """(passage ids, BM25 term scores, days) of each term, from the posting blocks.
-
-        Kept per generation, least recently used first out past POSTINGS_CACHE_BYTES: the common
-        syllables of most questions ("có", "của", "được") are each in most passages, and a term's
-        scores change only with a commit. A commit by any process changes the generation, read in
-        the same statement as the postings, so a stale entry is never used."""
-        unique = list(dict.fromkeys(terms))
-        for _ in range(3):
-            cached = self._postings if not self._in_transaction else {}
-            missing = [t for t in unique if t not in cached]
-            with self._conn.cursor(binary=True) as cur:
-                cur.execute(
-                    "SELECT c.generation, c.passages, c.term_total, p.term, p.passage_ids, p.tfs, p.lengths, p.days "
-                    "FROM counters c LEFT JOIN postings p ON p.term = ANY(%s)",
-                    (missing,),
-                )
-                rows = cur.fetchall()
-            generation, n, total = rows[0][:3]
-            if generation != self._postings_generation:
-                self._postings.clear()
-                self._postings_bytes = 0
-                self._postings_generation = generation
-                if len(missing) < len(unique):
-                    continue  # some terms came from the old generation's cache: read them all again
-            blocks: dict[str, list[tuple]] = {t: [] for t in missing}
-            for *_, term, ids, tfs, lengths, days in rows:
-                if term is not None:
-                    blocks[term].append((ids, tfs, lengths, days))
-            fetched = {term: self._score_blocks(parts, n, total) for term, parts in blocks.items()}
-            if self._in_transaction:
-                return fetched
-            for term, entry in fetched.items():
-                self._postings[term] = entry
-                self._postings_bytes += sum(a.nbytes for a in entry)
-            for term in unique:
-                self._postings.move_to_end(term)
-            while self._postings_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > len(unique):
-                _, entry = self._postings.popitem(last=False)
-                self._postings_bytes -= sum(a.nbytes for a in entry)
-            return {t: self._postings[t] for t in unique}
-        raise RuntimeError("the index kept changing while it was read")  # three commits in a row
-
-    @staticmethod
-    def _score_blocks(parts: list[tuple], n: int, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One term's posting blocks as (ids, scores, days): Lucene idf x bm25s' tf saturation."""
-        if not parts or not n:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32)
-        ids = np.concatenate([np.frombuffer(p[0], "<i8") for p in parts])
-        tf = np.concatenate([np.frombuffer(p[1], "<i4") for p in parts]).astype(np.float64)
-        dl = np.concatenate([np.frombuffer(p[2], "<i4") for p in parts]).astype(np.float64)
-        days = np.concatenate([np.frombuffer(p[3], "<i4") for p in parts])
-        idf = np.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
-        scores = (idf * tf / (tf + K1 * (1 - B + B * dl / (total / n)))).astype(np.float32)
-        return ids, scores, days
-
     @_locked
     def search_lexical(
         self, terms: list[str], top_k: int, dates: DateRange | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 as bm25s scores it (store/lexical.py): a query term counts as often as it is given."""
-        empty = np.zeros(0, np.int64), np.zeros(0, np.float32)
-        if not terms or top_k <= 0:
-            return empty
-        low, high = (_day(d) for d in _bounds(dates)) if dates else (None, None)
-        multiplicity = Counter(terms)
-        all_ids, all_scores = [], []
-        for term, (ids, scores, days) in self._term_scores(terms).items():
-            if dates:
-                keep = (days >= low) & (days <= high)
-                ids, scores = ids[keep], scores[keep]
-            if len(ids):
-                all_ids.append(ids)
-                all_scores.append(scores * multiplicity[term] if multiplicity[term] > 1 else scores)
-        if not all_ids:
-            return empty
-        ids = np.concatenate(all_ids)
-        # summed by passage id directly: sorting a million postings would cost more than the rest
-        totals = np.bincount(ids, weights=np.concatenate(all_scores)).astype(np.float32)
-        found = np.flatnonzero(totals > 0)
-        if len(found) > top_k:
-            found = found[np.argpartition(-totals[found], top_k - 1)[:top_k]]
-            # ties at the cut: the lower ids, as the order below prefers
-            cut = totals[found].min()
-            found = np.union1d(found, np.flatnonzero(totals == cut))
-        order = found[np.lexsort((found, -totals[found]))][:top_k]
-        return order.astype(np.int64), totals[order]
+        return self._postings.search(self._conn, terms, top_k, dates, self._in_transaction)
 
     @_locked
     def idf(self, terms: list[str], absent: float | None = None) -> np.ndarray:
         """As store/lexical.py: Lucene's idf over the passages, `absent` for a term none has."""
-        rows = self._conn.execute(
-            "SELECT c.passages, t.term, t.df FROM counters c LEFT JOIN terms t ON t.term = ANY(%s)",
-            (list(dict.fromkeys(terms)),),
-        ).fetchall()
-        n = max(rows[0][0], 1) if rows else 1
-        df_of = {term: df for _, term, df in rows if term is not None}
-        out = []
-        for term in terms:
-            df = df_of.get(term, 0)
-            out.append(np.log(1 + (n - df + 0.5) / (df + 0.5)) if df or absent is None else absent)
-        return np.array(out, np.float32)
+        return self._postings.idf(self._conn, terms, absent)
 
     # --------------------------------------------------------------- helpers
     @_locked
