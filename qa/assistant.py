@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
-from qa.abstention import AbstentionPolicy, Decision, Signals
+from qa import signals
+from qa.abstention import AbstentionPolicy, Decision
 from qa.analysis import QuestionAnalysis, analyze
-from qa.checks import describes_person_asked, holds_kind_asked, names_the_body, speaks_of_years_asked
 from qa.config import Settings
 from qa.conversation import Turn, rewrite, small_talk
 from qa.diacritics import Restorer
@@ -346,26 +346,9 @@ class Assistant:
             answer.message = text["abstain"]
             return answer
         top = evidence[0]
-        answer.signals = Signals(
-            language=question.language,
-            sentence_similarity=round(topic.best.dense, 4),
-            sentence_score=round(float(topic.best.score), 4),
-            passage_score=round(float(topic.score), 4),
-            coverage=round(topic.coverage, 4),
-            alignment=round(topic.alignment, 4),
-            # the years the user asks about now ("What did they sign in 2023?"), not those of the
-            # turn before that the rewritten query may carry
-            asked_kind_found=holds_kind_asked(top, question.kind) and names_the_body(top, question.effective),
-            years_found=speaks_of_years_asked(top, question.years),
-            # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who,
-            # however loosely the rest of the sentence matches the question
-            person_described=describes_person_asked(top, question),
-            score_margin=round(self._margin(evidence, topic), 4),
-            article_coverage=round(self._article_coverage(question, topic), 4),
-            glossary_share=round(question.bridge.translated_share, 4) if question.bridge else 1.0,
-            asks_kind=question.kind in ("date", "number", "amount", "person"),
-        )
-        decision = self.policy.decide(self._unrounded(answer.signals, topic))
+        article = self.store.article(topic.passage.article_id)
+        answer.signals = signals.measure(question, evidence, topic, self.scorer, article)
+        decision = self.policy.decide(signals.unrounded(answer.signals, topic))
         answer.decision = decision
         answer.abstained = decision.abstain
         answer.confidence = round(decision.confidence, 4)
@@ -389,22 +372,6 @@ class Assistant:
         if not question.looks_like_text() or not terms:
             return False
         return bool((self.store.idf(terms, absent=-1.0) >= 0).any())
-
-    @staticmethod
-    def _margin(evidence, topic) -> float:
-        """How far the top passage scores above the best passage of any other article."""
-        others = [e.score for e in evidence if e.passage.article_id != topic.passage.article_id]
-        return float(topic.score - max(others)) if others else 1.0
-
-    def _article_coverage(self, question: QuestionAnalysis, topic) -> float:
-        """The question's content terms found anywhere in the top passage's article."""
-        article = self.store.article(topic.passage.article_id)
-        return self.scorer.coverage(question, f"{article.title} {article.text}") if article else topic.coverage
-
-    @staticmethod
-    def _unrounded(signals: Signals, topic) -> Signals:
-        """The signals as the policy reads them: the measured values, not the ones rounded for show."""
-        return replace(signals, sentence_similarity=topic.best.dense, coverage=topic.coverage)
 
     @staticmethod
     def _quotes(evidence, k: int) -> list[Quote]:
