@@ -375,12 +375,13 @@ class Projection:
 
 
 def baomoi_items(model, articles: int, dim: int, project: Projection) -> list[tuple[Article, str, list]]:
-    from qa.ingest import _open_lines, content_hash, make_article
+    from qa.ingest import content_hash, make_article
     from qa.passages import PassageSplitter
+    from qa.readers import open_lines
 
     splitter = PassageSplitter.for_model(model)
     out, seen = [], set()
-    with _open_lines(BAOMOI) as lines:
+    with open_lines(BAOMOI) as lines:
         for n, line in enumerate(lines):
             if len(out) >= articles:
                 break

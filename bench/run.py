@@ -40,12 +40,12 @@ def _peak_rss_mb() -> float:
 
 def _limited_copy(source: Path, limit: int | None, folder: Path) -> Path:
     """The first `limit` articles of a corpus as a plain JSONL file (the whole corpus when no limit)."""
-    from qa.ingest import _open_lines
+    from qa.readers import open_lines
 
     if not limit:
         return source
     target = folder / f"{source.name.split('.')[0]}-{limit}.jsonl"
-    with _open_lines(source) as lines, target.open("w", encoding="utf-8") as out:
+    with open_lines(source) as lines, target.open("w", encoding="utf-8") as out:
         for n, line in enumerate(lines):
             if n >= limit:
                 break
@@ -150,7 +150,7 @@ def phase_ann_recall(index: str, queries: int) -> dict:
     import numpy as np
 
     from qa import Assistant
-    from store.sqlite import HNSW_EF_SEARCH
+    from store.dense import HNSW_EF_SEARCH
 
     assistant = Assistant.open(index, create=False)
     model, store = assistant.model, assistant.store

@@ -21,7 +21,8 @@ from pathlib import Path
 from eval import sets as S
 from eval.news import ask_news, report_news
 from eval.report import write_report
-from eval.runner import ask_nonsense, ask_xquad, load_nonsense, run_questions, summarize_xquad
+from eval.runner import ask_nonsense, load_nonsense, run_questions
+from eval.xquad import ask_xquad, summarize_xquad
 from qa import QAError
 
 SET_NAMES = ("builtin", "xquad", "news")
@@ -75,7 +76,7 @@ def evaluate(options: S.Options, names, weights=None) -> dict:
             assistant, questions = S.xquad(options, whole)
             assistant = assistant.derive(weights=weights) if weights else assistant
             if shifts is None:
-                from eval.runner import cross_fitted_shifts
+                from eval.xquad import cross_fitted_shifts
 
                 shifts = cross_fitted_shifts(assistant, questions)
             rows = ask_xquad(assistant, questions, progress, shifts)
@@ -124,7 +125,7 @@ def cmd_stability(args) -> int:
 
 def cmd_language_shift(args) -> int:
     from embeddings import model_id
-    from eval.runner import load_xquad, xquad_language_shift
+    from eval.xquad import load_xquad, xquad_language_shift
     from qa.retrieval import LANGUAGE_SHIFT, save_language_shift
 
     assistant, _ = S.builtin(options_of(args))

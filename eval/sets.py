@@ -11,7 +11,8 @@ from pathlib import Path
 
 from embeddings.build import BUILD_VERSION
 from eval.news import DANTRI, corpus_fingerprint, load_news_questions
-from eval.runner import QUESTIONS, cross_fitted_shifts, load_questions, load_xquad, typed_without_diacritics
+from eval.runner import QUESTIONS, load_questions
+from eval.xquad import cross_fitted_shifts, load_xquad, typed_without_diacritics
 from qa import Assistant, builtin_articles
 from qa.config import Settings
 from qa.ingest import INGEST_VERSION

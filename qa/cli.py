@@ -113,7 +113,7 @@ def cmd_articles(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from app import launch
+    from qa.page import launch
 
     launch(
         index=args.index,

@@ -195,7 +195,7 @@ class Restorer:
 if __name__ == "__main__":  # rebuild NEWS_COUNTS: python -m qa.diacritics CORPUS.jsonl.gz ... (files the ingest reads)
     import sys
 
-    from qa.ingest import read_paths
+    from qa.readers import read_paths
 
     articles = (item for _, item in read_paths(sys.argv[1:]) if not isinstance(item, str))
     SyllableCounts.of_texts(f"{a.title}\n{a.text}" for a in articles).write(NEWS_COUNTS)

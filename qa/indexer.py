@@ -16,8 +16,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from embeddings import EncodedPassages, encode_document_spans
-from qa.ingest import Meter, content_hash, read_paths, total_bytes
+from qa.ingest import content_hash
 from qa.passages import PassageSplitter, embedding_text
+from qa.readers import Meter, read_paths, total_bytes
 from qa.text import search_terms
 from qa.types import Article, IngestReport, Passage
 from store import DocumentStore, DuplicateContent, IndexedPassage

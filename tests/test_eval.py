@@ -7,10 +7,11 @@ from conftest import ROOT
 
 from eval.beir import export_beir
 from eval.metrics import answer_from, contains_answer, retrieval_scores, token_f1
-from eval.runner import calibrate, load_questions, load_xquad, run_questions, typed_without_diacritics
+from eval.runner import calibrate, load_questions, run_questions
+from eval.xquad import load_xquad, typed_without_diacritics
 from qa import builtin_articles
 from qa.abstention import Signals
-from qa.ingest import read_paths
+from qa.readers import read_paths
 
 # Floors: today's figure (docs/experiments.md, 2026-12-02: whole set 0.972 top quote, 0.955
 # highlight, 0.921 abstention recall; vi 0.990 / 0.980; en R@1 0.949, highlight 0.924) less the spread

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import Answer, QAError
-from qa.ingest import _pieces, read_paths
+from qa.ingest import cut_parts
 from qa.limits import (
     MAX_ARTICLE_CHARS,
     MAX_QUESTION_CHARS,
@@ -23,6 +23,7 @@ from qa.limits import (
     check_question,
     unpaired_surrogate,
 )
+from qa.readers import read_paths
 from qa.types import Article
 
 WORDS = (
@@ -167,6 +168,6 @@ def test_any_file_is_read_or_refused_with_a_reason(tmp_path_factory, data, suffi
 @given(text=st.text(CHARS, max_size=3000), limit=st.integers(4, 400), chunk=st.integers(1, 500))
 def test_pieces_cover_the_text_and_stay_bounded(text, limit, chunk):
     chunks = [text[i : i + chunk] for i in range(0, len(text), chunk)]
-    pieces = list(_pieces(chunks, limit))
+    pieces = list(cut_parts(chunks, limit))
     assert all(len(p) <= limit for p in pieces)
     assert "".join(pieces).split() == text.split()  # nothing lost but white space between pieces

@@ -21,8 +21,8 @@ from conftest import ROOT, free_port, running_server, subprocess_env
 from qa import Assistant, BadQuestion, IndexCorrupt, QAError
 from qa.conversation import Turn, rewrite
 from qa.errors import BadArgument, BadHistory
-from qa.ingest import Meter, read_paths
 from qa.limits import MAX_ARTICLE_CHARS, MAX_HISTORY_ENTRIES, MAX_TITLE_CHARS
+from qa.readers import Meter, read_paths
 from store.derived import remove_leftovers
 
 QUESTION = "Luật An ninh mạng có hiệu lực từ ngày nào?"
@@ -161,7 +161,7 @@ def test_a_megabytes_long_title_is_kept_as_text_and_the_title_bounded(tmp_path):
 
 
 def test_an_overlong_line_is_skipped_and_the_next_line_read(tmp_path, monkeypatch):
-    monkeypatch.setattr("qa.ingest.MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr("qa.readers.MAX_LINE_BYTES", 1000)
     feed = _jsonl(tmp_path / "feed.jsonl", [{"id": "big", "text": "x " * 5000}, *_rows(2)])
     results = list(read_paths([feed]))
     assert results[0] == (f"{feed}:1", "line over 0 MiB: too long for one article")
@@ -353,7 +353,7 @@ def test_uploads_beyond_localhost_need_the_operator_to_say_so(model_dir, tmp_pat
 def test_an_unexpected_exception_never_reaches_a_reader(builtin):
     import gradio as gr
 
-    from app import ChatApp
+    from qa.page import ChatApp
 
     class Broken:
         store = builtin.store

@@ -5,7 +5,8 @@ import json
 from conftest import BUILTIN
 
 from qa import builtin_articles
-from qa.ingest import fold_captions, iso_date, read_paths
+from qa.ingest import fold_captions, iso_date
+from qa.readers import read_paths
 
 
 def _read(paths):

@@ -94,7 +94,7 @@ def test_malformed_dates_are_one_line_errors(builtin):
 
 
 def test_chat_api_takes_a_date_range(builtin):
-    from app import ChatApp
+    from qa.page import ChatApp
 
     app = ChatApp(builtin)
     answer = app.ask_api("Luật An ninh mạng có hiệu lực từ ngày nào?", since="2022-04-01", until="2022-04-30")
