@@ -16,6 +16,15 @@ class IndexCorrupt(StoreError):
 class ModelMismatch(StoreError):
     """The index was built with another embedding model; mixing vectors would give nonsense."""
 
+    @classmethod
+    def unless_same(cls, meta: dict, model_name: str, dim: int, where: str, instead: str) -> None:
+        """Raise unless the index's `meta` names `model_name` and `dim`; `instead`: what else to use."""
+        if meta.get("model") != model_name or int(meta.get("dim", 0)) != dim:
+            raise cls(
+                f"the index in {where} was built with {meta.get('model')!r} ({meta.get('dim')}-d), "
+                f"not {model_name!r} ({dim}-d); use another --index {instead} or rebuild it"
+            )
+
 
 class DuplicateContent(StoreError):
     """An article with the same text is already stored: another ingester wrote it since the caller
@@ -24,6 +33,7 @@ class DuplicateContent(StoreError):
     def __init__(self, message: str, article_id: str | None) -> None:
         super().__init__(message)
         self.article_id = article_id  # the article that holds the text
+
 
 class IndexBusy(StoreError):
     """Another process held the index's write lock for longer than the store waits."""

@@ -62,12 +62,11 @@ def open_database(url: str, model_name: str, dim: int, create: bool) -> psycopg.
     except BaseException:
         conn.close()
         raise
-    if meta.get("model") != model_name or int(meta.get("dim", 0)) != dim:
+    try:
+        ModelMismatch.unless_same(meta, model_name, dim, shown, "database")
+    except ModelMismatch:
         conn.close()
-        raise ModelMismatch(
-            f"the index in {shown} was built with {meta.get('model')!r} ({meta.get('dim')}-d), "
-            f"not {model_name!r} ({dim}-d); use another --index database or rebuild it"
-        )
+        raise
     return conn
 
 

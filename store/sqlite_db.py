@@ -141,10 +141,10 @@ def open_database(folder: Path, model_name: str, dim: int, create: bool, check: 
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
             [("model", model_name), ("dim", str(dim)), ("generation", "0")],
         )
-    elif meta.get("model") != model_name or int(meta.get("dim", 0)) != dim:
-        conn.close()
-        raise ModelMismatch(
-            f"the index in {folder} was built with {meta.get('model')!r} ({meta.get('dim')}-d), "
-            f"not {model_name!r} ({dim}-d); use another --index folder or rebuild it"
-        )
+    else:
+        try:
+            ModelMismatch.unless_same(meta, model_name, dim, str(folder), "folder")
+        except ModelMismatch:
+            conn.close()
+            raise
     return conn
