@@ -27,9 +27,10 @@ from qa.errors import EmptyIndex, ModelLoadError, as_user_errors
 from qa.indexer import Indexer, Progress
 from qa.lang import languages
 from qa.limits import MAX_QUESTION_CHARS, check_dates, check_history, check_k, check_question
-from qa.quoting import Quoter, date_first, kind_first, short_answer
+from qa.quoting import Quoter, date_first, kind_first
 from qa.retrieval import Retriever, load_language_shift
 from qa.scoring import Scorer
+from qa.short_answer import short_answer
 from qa.text import day_month_year, detect_language, has_letters_of, nfc, search_terms
 from qa.types import Answer, IngestReport, Quote
 from qa.weights import Weights

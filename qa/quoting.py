@@ -7,14 +7,12 @@ import re
 from dataclasses import replace
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import ANSWERS, HOLDS, holds, holds_kind_asked, is_byline
+from qa.checks import HOLDS, holds, holds_kind_asked, is_byline
 from qa.evidence import Evidence, ScoredSentence
-from qa.lang import languages
-from qa.people import persons_in
 from qa.retrieval import Hit, QuestionVectors
 from qa.scoring import Scorer
-from qa.text import plain_form, syllables
-from qa.types import Quote, ShortAnswer
+from qa.text import syllables
+from qa.types import Quote
 from store import StoredPassage, StoredSentence
 
 # A sentence of running text ends with a full stop (or ! ? …), maybe inside quotes; a title, a
@@ -78,77 +76,6 @@ def kind_first(evidence: list[Evidence], kind: str | None, nearby: float, margin
     lifted = max(x.score for x in chosen.sentences) + 1.0
     sentences = [replace(x, score=lifted) if x is sentence else x for x in chosen.sentences]
     return [replace(chosen, sentences=sentences), *(e for e in evidence if e is not chosen)]
-
-
-_SHORT = languages().articles
-SHORT_BEFORE = {
-    kind: re.compile(rf"(?:\b(?:{words})\s+)+$", re.IGNORECASE)
-    for kind, words in (
-        ("number", _SHORT.get("short_answer.before_number")),
-        ("amount", _SHORT.get("short_answer.before_number")),
-        ("date", _SHORT.get("short_answer.before_date")),
-        ("person", _SHORT.get("short_answer.before_person")),
-    )
-    if words
-}
-SHORT_UNIT = re.compile(rf"(?:\s*%)?(?:/\w+)?(?:\s+[^\W\d_]+){{0,{_SHORT.get('short_answer.unit_words', 0)}}}")
-
-
-def _offsets_kept(pattern: re.Pattern, text: str) -> str:
-    """`text` with `pattern`'s matches blanked out, every other character where it was."""
-    return pattern.sub(lambda m: " " * len(m.group()), text)
-
-
-RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 triệu euro"
-NEAR = 6  # syllables around a candidate that are read for the question's words
-
-
-def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
-    """The fact a date, number, amount or person question asks for, read off the highlighted
-    sentence(s): of the spans the articles' `answers.<kind>` pattern (for a person, the names after
-    a title first) finds there and the question does not say already, the one whose surroundings
-    hold most of the question's content words (the first on a tie), with the words before it that
-    qualify it and, for a count, its unit after it."""
-    kind = question.kind
-    pattern = ANSWERS.get(kind)
-    if pattern is None or kind == "both":
-        return None
-    text, asked = evidence.passage.text, question.effective.lower()
-    wanted = {plain_form(t) for t in question.content} | {plain_form(t) for t in question.terms}
-    candidates = []
-    for sentence in sorted(evidence.highlighted(), key=lambda s: s.start):
-        part = text[sentence.start : sentence.end]
-        searched = part
-        if kind == "number":
-            searched = _offsets_kept(ANSWERS["both"], _offsets_kept(ANSWERS["date"], part))
-        spans = [(m.start(), m.end()) for m in pattern.finditer(searched)]
-        if kind == "person":
-            titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
-            spans = titled + [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
-        for start, end in spans:
-            if part[start:end].strip().lower() in asked:
-                continue
-            while start < end and part[start].isspace():
-                start += 1
-            near = syllables(part[:start])[-NEAR:] + syllables(part[end:])[:NEAR]
-            candidates.append(
-                (sum(plain_form(w) in wanted for w in near), -len(candidates), sentence, part, start, end)
-            )
-    if not candidates:
-        return None
-    _, _, sentence, part, start, end = max(candidates, key=lambda c: (c[0], c[1]))
-    if kind in ("number", "amount"):
-        ranged = RANGE_BEFORE.search(part[:start])
-        start = ranged.start() if ranged else start
-    before = SHORT_BEFORE.get(kind)
-    if before is not None:
-        lead = before.search(part[:start])
-        start = lead.start() if lead else start
-    if kind == "number":
-        unit = SHORT_UNIT.match(part[end:])
-        end += unit.end() if unit else 0
-    end = len(part[:end].rstrip(" ,.;:"))
-    return ShortAnswer(part[start:end], sentence.start + start, sentence.start + end, kind)
 
 
 class Quoter:

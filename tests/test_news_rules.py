@@ -71,3 +71,38 @@ def test_meaningless_inputs_are_not_in_the_articles(builtin):
         answer = builtin.ask(text)
         assert answer.abstained and not answer.quotes, text
         assert answer.decision is not None and answer.decision.reason == "no_content", text
+
+
+@pytest.fixture
+def counts_index(fresh, tmp_path):
+    rows = [
+        {
+            "id": "du-lich",
+            "date": "20210402",
+            "title": "Hà Nam đón khách du lịch quý 1",
+            "text": "Trong quý 1 năm 2021, lượng khách du lịch đến các điểm du lịch của Hà Nam đạt 1.490.300 lượt "
+            "khách, trong đó khách quốc tế 19.000 lượt.",
+        },
+        {
+            "id": "bangalore",
+            "date": "20210425",
+            "title": "Lò hỏa táng ở Ấn Độ quá tải",
+            "text": "Bảy lò hỏa táng Covid-19 tại Bangalore hoạt động suốt ngày đêm để xử lý từ 20 đến 25 thi thể "
+            "được chuyển đến mỗi ngày.",
+        },
+    ]
+    path = tmp_path / "counts.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    fresh.add([path], progress=False)
+    return fresh
+
+
+def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index):
+    """Thousands groups stay one number, a range stays whole with the word that opens it, and the
+    digits of a name ("Covid-19") are no count."""
+    visitors = counts_index.ask("Quý 1/2021 Hà Nam đón bao nhiêu lượt khách du lịch?")
+    assert visitors.short_answer is not None and visitors.short_answer.text == "1.490.300 lượt khách"
+    bodies = counts_index.ask("Mỗi ngày các lò hỏa táng ở Bangalore xử lý bao nhiêu thi thể?")
+    assert bodies.short_answer is not None and bodies.short_answer.text == "từ 20 đến 25 thi thể"
+    quote = bodies.quotes[0]
+    assert quote.text[bodies.short_answer.start : bodies.short_answer.end] == bodies.short_answer.text

@@ -1,0 +1,135 @@
+"""The short answer shown above a quote: the date, the number with its unit, the sum or the name a
+kind question asks for, read verbatim off the highlighted sentence with the words that qualify it."""
+
+from __future__ import annotations
+
+import re
+
+from qa.analysis import QuestionAnalysis
+from qa.checks import ANSWERS
+from qa.evidence import Evidence
+from qa.lang import languages
+from qa.people import persons_in
+from qa.text import plain_form, syllables
+from qa.types import ShortAnswer
+
+_SHORT = languages().articles
+SHORT_BEFORE = {
+    kind: re.compile(rf"(?:\b(?:{words})\s+)+$", re.IGNORECASE)
+    for kind, words in (
+        ("number", _SHORT.get("short_answer.before_number")),
+        ("amount", _SHORT.get("short_answer.before_number")),
+        ("date", _SHORT.get("short_answer.before_date")),
+        ("person", _SHORT.get("short_answer.before_person")),
+    )
+    if words
+}
+# where a short answer's span is cut from: the pack's `short_answer.<kind>` when it has one, else
+# the pattern sentences are scored with (`answers.<kind>`)
+SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, pattern in ANSWERS.items()}
+AFTER_DATE = re.compile(rf"(?:\s+(?:{_SHORT.get('short_answer.after_date')}))+\b") if _SHORT.get(
+    "short_answer.after_date"
+) else None
+RANGE_TO = re.compile(rf"\s*(?:[-–]|\b(?:{_SHORT.get('short_answer.range_to', 'to')})\b)\s*")
+UNIT_SIGN = re.compile(r"\s*%|/[^\W\d_]+")
+UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
+UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))
+UNIT_ENDS = frozenset(_SHORT.alternatives("short_answer.unit_ends"))
+
+
+def _offsets_kept(pattern: re.Pattern, text: str) -> str:
+    """`text` with `pattern`'s matches blanked out, every other character where it was."""
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 triệu euro"
+NEAR = 6  # syllables around a candidate that are read for the question's words
+
+
+def _unit_end(part: str, end: int) -> int:
+    """Where a count's unit ends: a "%" or "/người", then up to UNIT_WORDS words, stopping at a
+    word of `short_answer.unit_ends` ("24 quả trứng đã" -> "24 quả trứng", "32 trường hợp F1")."""
+    sign = UNIT_SIGN.match(part, end)
+    end = sign.end() if sign else end
+    for _ in range(UNIT_WORDS):
+        word = UNIT_WORD.match(part, end)
+        if word is None or word.group(1).lower() in UNIT_ENDS:
+            break
+        end = word.end()
+    return end
+
+
+def _range_end(part: str, end: int, spans: re.Pattern, searched: str) -> int:
+    """The end of the range a value opens ("5.000-7.000", "từ 20 đến 25", "từ 5/11 đến 2/12")."""
+    to = RANGE_TO.match(part, end)
+    if to is None:
+        return end
+    other = spans.match(searched, to.end())
+    return other.end() if other else end
+
+
+def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
+    """How new a value is to the question: 2 unsaid, 1 the question says the number but not with
+    this unit, 0 said as it is. A count the question names is only a last resort: in "Hải quân Mỹ đã
+    mấy lần đưa cùng lúc 2 tàu sân bay", "2 lần" answers, "2 tàu sân bay" does not."""
+    value = part[start:end].strip().lower()
+    if kind != "number":
+        return 0 if value in asked else 2
+    if re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", asked) is None:
+        return 2
+    said = part[start : _unit_end(part, end)].strip().lower()
+    return 0 if said != value and said in asked else 1
+
+
+def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
+    """The fact a date, number, amount or person question asks for, read off the highlighted
+    sentence(s): of the spans the articles' pack cuts there (for a person, the names after a title
+    first) that the question does not say already, the one whose surroundings hold most of the
+    question's content words (the first on a tie), with the words before it that qualify it, the
+    range it opens and, for a count, its unit after it."""
+    kind = question.kind
+    pattern = SPANS.get(kind)
+    if pattern is None or kind == "both":
+        return None
+    text, asked = evidence.passage.text, question.effective.lower()
+    wanted = {plain_form(t) for t in question.content} | {plain_form(t) for t in question.terms}
+    candidates = []
+    for sentence in sorted(evidence.highlighted(), key=lambda s: s.start):
+        part = text[sentence.start : sentence.end]
+        searched = part
+        if kind == "number":
+            searched = _offsets_kept(ANSWERS["both"], _offsets_kept(ANSWERS["date"], part))
+        spans = [(m.start(), m.end()) for m in pattern.finditer(searched)]
+        if kind == "person":
+            titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
+            spans = titled + [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
+        for start, end in spans:
+            news = _news(part, start, end, kind, asked)
+            if not news and kind != "number":
+                continue
+            while start < end and part[start].isspace():
+                start += 1
+            near = syllables(part[:start])[-NEAR:] + syllables(part[end:])[:NEAR]
+            score = sum(plain_form(w) in wanted for w in near)
+            candidates.append((news, score, -len(candidates), sentence, part, searched, start, end))
+    if not candidates:
+        return None
+    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:3])
+    if kind in ("number", "amount"):
+        ranged = RANGE_BEFORE.search(part[:start])
+        start = ranged.start() if ranged else start
+    before = SHORT_BEFORE.get(kind)
+    if before is not None:
+        lead = before.search(part[:start])
+        start = lead.start() if lead else start
+    if kind == "number":
+        end = _unit_end(part, end)
+        ranged = _range_end(part, end, pattern, searched)
+        end = _unit_end(part, ranged) if ranged > end else end
+    elif kind in ("date", "amount"):
+        end = _range_end(part, end, pattern, searched)
+    if kind == "date" and AFTER_DATE is not None:
+        after = AFTER_DATE.match(part, end)
+        end = after.end() if after else end
+    end = len(part[:end].rstrip(" ,.;:"))
+    return ShortAnswer(part[start:end], sentence.start + start, sentence.start + end, kind)
