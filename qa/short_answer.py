@@ -27,10 +27,10 @@ SHORT_BEFORE = {
 # where a short answer's span is cut from: the pack's `short_answer.<kind>` when it has one, else
 # the pattern sentences are scored with (`answers.<kind>`)
 SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, pattern in ANSWERS.items()}
-AFTER_DATE = re.compile(rf"(?:\s+(?:{_SHORT.get('short_answer.after_date')}))+\b") if _SHORT.get(
-    "short_answer.after_date"
-) else None
-RANGE_TO = re.compile(rf"\s*(?:[-–]|\b(?:{_SHORT.get('short_answer.range_to', 'to')})\b)\s*")
+_AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("short_answer.range_to")
+AFTER_DATE = re.compile(rf"(?:\s+(?:{_AFTER_DATE}))+\b") if _AFTER_DATE else None
+# a dash between the two ends of a range, or one of the pack's words for it
+RANGE_TO = re.compile(r"\s*(?:[-–]" + (rf"|\b(?:{_RANGE_WORDS})\b" if _RANGE_WORDS else "") + r")\s*")
 UNIT_SIGN = re.compile(r"\s*%|/[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
 UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))

@@ -26,7 +26,7 @@ from store.sqlite_db import (
     mapped,
     mapped_rows,
     open_database,
-    translated,
+    store_errors,
 )
 from store.sqlite_views import View, Views
 from store.types import Article, DateRange, IndexedPassage, StoredPassage, StoredSentence
@@ -273,25 +273,23 @@ class SqliteStore:
     def transaction(self):
         """Everything written inside becomes visible at once on success, or not at all."""
         with self._lock:
-            try:
+            with store_errors(self.folder):
                 self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise (translated(exc, self.folder) or exc) from exc
             self._writer = threading.get_ident()
             self._changed = False
             try:
-                yield
-                if self._changed:
-                    self._conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
-                self._conn.execute("COMMIT")
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    error = translated(exc, self.folder)
-                    if error is not None:
-                        raise error from exc
-                raise
+                with store_errors(self.folder):  # rolled back first, then raised as a store error
+                    try:
+                        yield
+                        if self._changed:
+                            self._conn.execute(
+                                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
+                            )
+                        self._conn.execute("COMMIT")
+                    except BaseException:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._conn.execute("ROLLBACK")
+                        raise
             finally:
                 self._writer = None
             if self._changed:

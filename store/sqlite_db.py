@@ -38,32 +38,33 @@ def translated(exc: sqlite3.Error, folder: Path) -> StoreError | None:
     return None
 
 
-def mapped(method: Callable[..., T]) -> Callable[..., T]:
-    """Raise an SQLite error a user can act on (a damaged page, a full disk) as a `StoreError`;
-    for methods of an object with a `folder`."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            error = translated(exc, self.folder)
-            if error is None:
-                raise
-            raise error from exc
-
-    return wrapper
-
-
-def mapped_rows(rows: Iterator[tuple], folder: Path) -> Iterator[tuple]:
-    """`rows`, with an SQLite error met while iterating raised as `mapped` raises it."""
+@contextlib.contextmanager
+def store_errors(folder: Path) -> Iterator[None]:
+    """Raise an SQLite error a user can act on (a damaged page, a full disk) as a `StoreError`."""
     try:
-        yield from rows
+        yield
     except sqlite3.Error as exc:
         error = translated(exc, folder)
         if error is None:
             raise
         raise error from exc
+
+
+def mapped(method: Callable[..., T]) -> Callable[..., T]:
+    """`store_errors` around a method of an object with a `folder`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with store_errors(self.folder):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def mapped_rows(rows: Iterator[tuple], folder: Path) -> Iterator[tuple]:
+    """`rows`, with `store_errors` around the iterating."""
+    with store_errors(folder):
+        yield from rows
 
 
 def _file_state(db: Path) -> str:

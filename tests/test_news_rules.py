@@ -26,6 +26,13 @@ def test_a_lead_that_came_as_the_title_is_the_first_paragraph_and_the_headline_i
     assert headline.title == "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á" and headline.text == "Nội dung bài."
 
 
+def indexed(assistant, path, rows: list[dict]):
+    """`assistant` with `rows` ingested from a JSON Lines file at `path`."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assistant.add([path], progress=False)
+    return assistant
+
+
 @pytest.fixture
 def news_index(fresh, tmp_path):
     rows = [
@@ -45,10 +52,7 @@ def news_index(fresh, tmp_path):
             "so với hôm qua.",
         },
     ]
-    path = tmp_path / "feed.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    fresh.add([path], progress=False)
-    return fresh
+    return indexed(fresh, tmp_path / "feed.jsonl", rows)
 
 
 def test_the_fact_in_the_lead_is_quoted_with_a_short_answer(news_index):
@@ -91,10 +95,7 @@ def counts_index(fresh, tmp_path):
             "được chuyển đến mỗi ngày.",
         },
     ]
-    path = tmp_path / "counts.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    fresh.add([path], progress=False)
-    return fresh
+    return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
 
 def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index):
