@@ -231,5 +231,3 @@ def launch(
         app_kwargs={"middleware": [Middleware(RequestSizeLimit)]},
     )
     return demo
-
-
