@@ -259,6 +259,7 @@ GRIDS: dict[str, list[float]] = {
     "described_bonus": list(np.round(np.arange(0, 0.51, 0.05), 2)),
     "novel_kind_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
     "time_match_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
+    "counted_bonus": list(np.round(np.arange(0, 0.41, 0.025), 3)),
     "sentence_weight": list(np.round(np.arange(0.25, 2.51, 0.125), 3)),
     "coverage": list(np.round(np.arange(0, 1.01, 0.05), 2)),
     "alignment": list(np.round(np.arange(0, 10.01, 0.5), 2)),

@@ -4,7 +4,8 @@ when it fits and scores the policy's numbers (qa/weights.toml, [abstention]).
 A quote answers when its confidence (the best sentence's similarity to the question, plus the
 passage's coverage of the question's content words) reaches the question language's threshold, or
 when it says who the person asked about is; and never when it lacks the kind of fact asked for (a
-date, a number, a sum, a byline, the body whose office is asked about) or speaks of another year.
+date, a number, a sum, a byline, the body whose office is asked about; for "bao nhiêu ngày", a
+number of days anywhere in the article) or speaks of another year.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Signals:
     article_coverage: float = 1.0  # the question's content terms found anywhere in the top article
     glossary_share: float = 1.0  # of a bridged question, the share of its words the glossary knows
     asks_kind: bool = False  # the question asks for a date, a number, a sum, a person
+    count_found: bool = True  # the article holds a number of what a count question counts
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -89,18 +91,26 @@ class AbstentionPolicy:
         coverage_weight: dict[str, float],
         default: str | None = None,
         logistic: Logistic | None = None,
+        count_check: bool = False,
     ) -> None:
         self.threshold = dict(threshold)
         self.coverage_weight = dict(coverage_weight)
         self.default = default or next(iter(self.threshold))  # the language a table without one falls back to
         self.logistic = logistic
+        self.count_check = count_check  # withhold a count whose noun the article never counts
 
     @classmethod
     def from_weights(cls, weights: Weights) -> AbstentionPolicy:
         section = weights.data["abstention"]
         logistic = Logistic.from_table(section) if section.get("model") == "logistic" else None
         threshold = section["cutoff"] if logistic else section["threshold"]
-        return cls(threshold, section.get("coverage_weight", {}), weights.default_language, logistic)
+        return cls(
+            threshold,
+            section.get("coverage_weight", {}),
+            weights.default_language,
+            logistic,
+            bool(section.get("count_check", False)),
+        )
 
     def threshold_for(self, language: str) -> float:
         return self.threshold.get(language, self.threshold[self.default])
@@ -115,7 +125,7 @@ class AbstentionPolicy:
         threshold = self.threshold_for(signals.language)
         if not signals.years_found:
             reason = "year_missing"
-        elif not signals.asked_kind_found:
+        elif not signals.asked_kind_found or (self.count_check and not signals.count_found):
             reason = "kind_missing"
         elif sure >= threshold:
             reason = "answered"

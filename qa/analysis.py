@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from qa.glossary import Glossary
+from qa.glossary import Glossary, lemma
 from qa.lang import LanguagePack, languages
 from qa.people import person_asked_about
 from qa.text import YEAR_PATTERN, has_letters_of, names_and_numbers, plain_form, search_terms, syllables
@@ -41,6 +41,33 @@ def kind_asked(question: str, pack: LanguagePack) -> str | None:
     """ "summary" (of an article), "author" or "published" (of the article itself), "date",
     "number", "amount" or "person" when the question asks for one, in its pack's words."""
     return next((kind for kind, pattern in pack.asks.items() if pattern.search(question)), None)
+
+
+def counted_nouns(question: str, pack: LanguagePack, kind: str | None) -> tuple[str, ...]:
+    """What a count question counts, in the articles' words, as a number that answers it is
+    followed by ("bao nhiêu ngày" -> ("ngày",), "how many soldiers" -> ("binh sĩ", "quân nhân"),
+    "bao nhiêu phần trăm" -> ("phần trăm", "%")); () for any other question (`[counted]`)."""
+    if kind != "number":
+        return ()
+    match = next((m for p in pack.patterns("counted.patterns") if (m := p.search(question))), None)
+    if match is None:
+        return ()
+    words = match.group("unit").lower().split()
+    ends = pack.words("counted.phrase_ends")
+    words = words[: next((i for i, w in enumerate(words) if w in ends), len(words))]
+    if pack.get("counted.head") == "plural":  # "seriously ill patients" -> "patients"
+        words = [next((w for w in words if w.endswith("s") and lemma(w, pack.code) != w), words[0])] if words else []
+    if not words or words[0] in pack.words("counted.not_counted"):
+        return ()
+    phrase, aliases = " ".join(words[:2]), pack.get("counted.aliases", {})
+    if pack.bridged:
+        senses = Glossary.for_pack(pack).senses(words[0])
+        forms = [*(senses[0][1] if senses else []), aliases.get(words[0], "")]
+    elif phrase in aliases:
+        forms = [phrase, aliases[phrase]]
+    else:
+        forms = [words[0], aliases.get(words[0], "")]
+    return tuple(dict.fromkeys(f for f in forms if f))
 
 
 def _without_frame(terms: list[str]) -> list[str]:
@@ -144,6 +171,7 @@ class QuestionAnalysis:
     terms: tuple[str, ...]  # BM25 terms of `effective`
     bridge: Bridge | None = field(default=None, repr=False)  # for a bridged language
     times: frozenset[str] = frozenset()  # the days ("29/4") and years ("2021") the question names
+    counted: tuple[str, ...] = ()  # what a count question counts, in the articles' words (`counted_nouns`)
 
     @property
     def language(self) -> str:
@@ -200,15 +228,17 @@ def analyze(effective: str, language: str | None = None, asked: str | None = Non
     pack = L.get(language or detect_language(effective))
     asked = effective if asked is None else asked
     bridged = bridge(effective, pack) if pack.bridged else None
+    kind = kind_asked(effective, pack)
     return QuestionAnalysis(
         asked=asked,
         effective=effective,
         pack=pack,
-        kind=kind_asked(effective, pack),
+        kind=kind,
         years=frozenset(years_asked(asked) or years_asked(effective)),
         person=person_asked_about(effective),
         content=tuple(content_terms(effective, pack)),
         terms=bridged.terms if bridged else tuple(search_terms(effective)),
         bridge=bridged,
         times=times_named(effective),
+        counted=counted_nouns(effective, pack, kind),
     )

@@ -6,6 +6,7 @@ asked about is. Each reads the articles' language's patterns (qa/lang: [answers]
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.analysis import QuestionAnalysis, years_in
 from qa.evidence import Evidence
@@ -33,6 +34,24 @@ def has_kind(text: str, kind: str | None) -> bool:
     if kind not in ANSWERS or kind == "both":
         return False
     return bool(ANSWERS[kind].search(countable(text) if kind == "number" else text))
+
+
+# A count as papers write it, then up to `counted.window` words before the noun it counts.
+_COUNT = ARTICLES.get("counted.number", r"\d+")
+_WINDOW = int(ARTICLES.get("counted.window", 2))
+
+
+@lru_cache(maxsize=256)
+def _counting(nouns: tuple[str, ...]) -> re.Pattern:
+    forms = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+    between = rf"(?:[^\W\d_]+\s+){{0,{_WINDOW}}}?"
+    return re.compile(rf"(?:{_COUNT})\s*{between}(?:{forms})(?!\w)", re.IGNORECASE)
+
+
+def counts(text: str, nouns: tuple[str, ...]) -> bool:
+    """`text` holds a number of what the question counts ("45 ngày" for "bao nhiêu ngày"; "9,5
+    triệu người"), not only some number: the count asked, rather than another count of the topic."""
+    return bool(nouns) and bool(_counting(nouns).search(text))
 
 
 def novel_kind(text: str, kind: str | None, question: str) -> bool:

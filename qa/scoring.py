@@ -14,7 +14,7 @@ import numpy as np
 
 from embeddings import maxsim, similarity_matrices
 from qa.analysis import QuestionAnalysis, plain_terms, times_named
-from qa.checks import has_kind, novel_kind
+from qa.checks import counts, has_kind, novel_kind
 from qa.evidence import Evidence, ScoredSentence
 from qa.people import describes
 from qa.retrieval import Hit, QuestionVectors
@@ -24,11 +24,11 @@ from store import DocumentStore
 
 # What a sentence's and a passage's scores are made of, in the order `ScoredSentence.features` and
 # `Evidence.features` keep them; each score is a weighted sum of these (qa/weights.toml, [scoring]).
-SENTENCE_FEATURES = ("dense", "overlap", "alignment", "kind", "described", "novel_kind", "time_match")
+SENTENCE_FEATURES = ("dense", "overlap", "alignment", "kind", "described", "novel_kind", "time_match", "counted")
 PASSAGE_FEATURES = ("retrieval", "best_sentence", "coverage", "alignment", "lead", "article_best", "date_match")
 # The [scoring] weight of each feature above, in the same order (None: counted as it is, weight 1).
 SENTENCE_WEIGHT_KEYS = (None, "lexical_in_sentence", "sentence_alignment", "kind_bonus", "described_bonus",
-                        "novel_kind_bonus", "time_match_bonus")  # fmt: skip
+                        "novel_kind_bonus", "time_match_bonus", "counted_bonus")  # fmt: skip
 PASSAGE_WEIGHT_KEYS = (None, "sentence_weight", "coverage", "alignment", "lead_bonus", "article_best",
                        "date_match_bonus")  # fmt: skip
 
@@ -64,7 +64,7 @@ class Scorer:
         ids = [h.passage_id for h in hits]
         passages = self.store.passages(ids)
         sentences = self.store.sentences(ids)
-        _, w_lexical, w_sentence_alignment, w_kind, w_described, w_novel, w_time = self.sentence_weights(lang)
+        _, w_lexical, w_sentence_alignment, w_kind, w_described, w_novel, w_time, w_count = self.sentence_weights(lang)
         _, w_best, w_coverage, w_alignment, w_lead, w_article, w_date = self.passage_weights(lang)
         article_best: dict[str, float] = {}
         for hit in hits:
@@ -81,7 +81,7 @@ class Scorer:
         terms = list(dict.fromkeys(syllables(bridge.rendering) if bridge else plain_terms(question.effective)))
         term_weights = self.store.idf(terms, absent=0.0) if terms else np.zeros(0)
         total = float(term_weights.sum()) or 1.0
-        kind, person = question.kind, question.person
+        kind, person, counted = question.kind, question.person, question.counted
         needed = list(question.content)
         needed_weights = self.store.idf(needed) if needed else np.zeros(0)
         margin = self.weights.value("scoring", "second_highlight_margin", lang)
@@ -108,6 +108,7 @@ class Scorer:
                 said = float(bool(person) and describes(text, person))
                 novel = float(bool(kind) and novel_kind(text, kind, question.effective))
                 timed = float(bool(question.times) and bool(question.times & times_named(text)))
+                tallied = float(counts(text, counted))
                 score = dense + w_lexical * overlap
                 if similarity is not None and w_sentence_alignment:
                     score += w_sentence_alignment * alignment
@@ -115,12 +116,12 @@ class Scorer:
                     score += w_kind
                 if said:
                     score += w_described
-                if w_novel or w_time:
-                    score += w_novel * novel + w_time * timed
-                features = (dense, overlap, alignment, has, said, novel, timed)
+                if w_novel or w_time or w_count:
+                    score += w_novel * novel + w_time * timed + w_count * tallied
+                features = (dense, overlap, alignment, has, said, novel, timed, tallied)
                 scored.append(ScoredSentence(sent.start, sent.end, score, judged, features))
             if not scored:
-                features = (hit.dense, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                features = (hit.dense, *[0.0] * (len(SENTENCE_FEATURES) - 1))
                 scored = [ScoredSentence(0, len(passage.text), hit.dense, hit.dense, features)]
             best = max(s.score for s in scored)
             coverage = _coverage(needed, needed_weights, passage.title + " " + passage.text)

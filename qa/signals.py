@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from qa.abstention import Signals
 from qa.analysis import QuestionAnalysis
-from qa.checks import describes_person_asked, holds_kind_asked, names_the_body, speaks_of_years_asked
+from qa.checks import counts, describes_person_asked, holds_kind_asked, names_the_body, speaks_of_years_asked
 from qa.evidence import Evidence
 from qa.scoring import Scorer
 from store import Article
@@ -44,7 +44,15 @@ def measure(
         article_coverage=round(article_coverage(question, topic, scorer, article), 4),
         glossary_share=round(question.bridge.translated_share, 4) if question.bridge else 1.0,
         asks_kind=question.kind in KINDS_ASKED,
+        count_found=article_counts(question, article),
     )
+
+
+def article_counts(question: QuestionAnalysis, article: Article | None) -> bool:
+    """A count question's article holds a number of what it counts (True for any other question)."""
+    if not question.counted or article is None:
+        return True
+    return counts(f"{article.title}\n{article.text}", question.counted)
 
 
 def unrounded(signals: Signals, topic: Evidence) -> Signals:

@@ -107,3 +107,43 @@ def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index)
     assert bodies.short_answer is not None and bodies.short_answer.text == "từ 20 đến 25 thi thể"
     quote = bodies.quotes[0]
     assert quote.text[bodies.short_answer.start : bodies.short_answer.end] == bodies.short_answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("Bé phải nằm viện bao nhiêu ngày thì được xuất viện?", ("ngày",)),
+        ("TPBank chia cổ tức bao nhiêu phần trăm?", ("phần trăm", "%")),
+        ("Trận đấu kết thúc với tỷ số bao nhiêu trong hiệp phụ?", ()),  # a function word counts nothing
+        ("Giá vé bao nhiêu tiền?", ()),  # a sum: the amount kind's
+        ("How many seriously ill Covid-19 patients did the doctor treat?", ("bệnh nhân",)),
+        ("How many people did the Philippines evacuate?", ("người", "dân", "nhân dân")),
+        ("How many did Bangalore record that day?", ()),
+        ("Who scored the goal?", ()),
+    ],
+)
+def test_a_count_question_knows_what_it_counts_in_the_articles_words(question, counted):
+    from qa.analysis import analyze
+
+    assert analyze(question).counted == counted
+
+
+def test_a_count_of_what_is_asked_is_not_any_number():
+    from qa.checks import counts
+
+    assert counts("Bé phải nằm viện điều trị 45 ngày.", ("ngày",))
+    assert counts("hơn 25,7 triệu chiếc xe", ("chiếc",)) and counts("khoảng 1.000-1.500 du khách", ("khách",))
+    assert counts("cự ly 70km", ("km",)) and counts("tăng 14,3% so với năm trước", ("phần trăm", "%"))
+    assert not counts("Bé trai 3 tuổi nhập viện ngày 8/5.", ("ngày",))  # a date, an age: no count of days
+    assert not counts("biến thể Covid-19 ngày càng lan rộng", ("ngày",))  # the digits of a name
+
+
+def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbers(counts_index):
+    """With `count_check` on (off by default: docs/abstention.md), the article counts visitors, not
+    tourist sites: "how many sites" is not answered by a number of visitors."""
+    counts_index = counts_index.derive(weights=counts_index.weights.replace("abstention", "count_check", True))
+    sites = counts_index.ask("Hà Nam có bao nhiêu điểm du lịch đón khách trong quý 1 năm 2021?")
+    assert sites.abstained and sites.decision is not None and sites.decision.reason == "kind_missing"
+    assert sites.signals is not None and not sites.signals.count_found
+    visitors = counts_index.ask("Quý 1/2021 Hà Nam đón bao nhiêu lượt khách du lịch?")
+    assert not visitors.abstained and visitors.signals.count_found
