@@ -55,8 +55,8 @@ def counted_nouns(question: str, pack: LanguagePack, kind: str | None) -> tuple[
     words = match.group("unit").lower().split()
     ends = pack.words("counted.phrase_ends")
     words = words[: next((i for i, w in enumerate(words) if w in ends), len(words))]
-    if pack.get("counted.head") == "plural":  # "seriously ill patients" -> "patients"
-        words = [next((w for w in words if w.endswith("s") and lemma(w, pack.code) != w), words[0])] if words else []
+    if words and pack.get("counted.head") == "plural":  # "seriously ill patients" -> "patients"
+        words = [next((w for w in words if w.endswith("s") and lemma(w, pack.code) != w), words[0])]
     if not words or words[0] in pack.words("counted.not_counted"):
         return ()
     phrase, aliases = " ".join(words[:2]), pack.get("counted.aliases", {})

@@ -37,7 +37,7 @@ def has_kind(text: str, kind: str | None) -> bool:
 
 
 # A count as papers write it, then up to `counted.window` words before the noun it counts.
-_COUNT = ARTICLES.get("counted.number", r"\d+")
+_COUNT = ARTICLES.expand(ARTICLES.get("counted.number", r"\d+"))
 _WINDOW = int(ARTICLES.get("counted.window", 2))
 
 

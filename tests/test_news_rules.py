@@ -8,6 +8,8 @@ import json
 import pytest
 
 from eval.runner import load_nonsense
+from qa.analysis import analyze
+from qa.checks import counts
 from qa.ingest import make_article
 
 LEAD = (
@@ -123,14 +125,10 @@ def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index)
     ],
 )
 def test_a_count_question_knows_what_it_counts_in_the_articles_words(question, counted):
-    from qa.analysis import analyze
-
     assert analyze(question).counted == counted
 
 
 def test_a_count_of_what_is_asked_is_not_any_number():
-    from qa.checks import counts
-
     assert counts("Bé phải nằm viện điều trị 45 ngày.", ("ngày",))
     assert counts("hơn 25,7 triệu chiếc xe", ("chiếc",)) and counts("khoảng 1.000-1.500 du khách", ("khách",))
     assert counts("cự ly 70km", ("km",)) and counts("tăng 14,3% so với năm trước", ("phần trăm", "%"))
