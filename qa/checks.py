@@ -42,7 +42,7 @@ _WINDOW = int(ARTICLES.get("counted.window", 2))
 
 
 @lru_cache(maxsize=256)
-def _counting(nouns: tuple[str, ...]) -> re.Pattern:
+def counting(nouns: tuple[str, ...]) -> re.Pattern:
     forms = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
     between = rf"(?:[^\W\d_]+\s+){{0,{_WINDOW}}}?"
     return re.compile(rf"(?:{_COUNT})\s*{between}(?:{forms})(?!\w)", re.IGNORECASE)
@@ -51,7 +51,7 @@ def _counting(nouns: tuple[str, ...]) -> re.Pattern:
 def counts(text: str, nouns: tuple[str, ...]) -> bool:
     """`text` holds a number of what the question counts ("45 ngày" for "bao nhiêu ngày"; "9,5
     triệu người"), not only some number: the count asked, rather than another count of the topic."""
-    return bool(nouns) and bool(_counting(nouns).search(text))
+    return bool(nouns) and bool(counting(nouns).search(text))
 
 
 def novel_kind(text: str, kind: str | None, question: str) -> bool:

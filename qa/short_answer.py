@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import ANSWERS
+from qa.checks import ANSWERS, counting
 from qa.evidence import Evidence
 from qa.lang import languages
-from qa.people import persons_in
+from qa.people import persons_in, places
 from qa.text import plain_form, syllables
 from qa.types import ShortAnswer
 
@@ -46,12 +46,12 @@ RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 tri�
 NEAR = 6  # syllables around a candidate that are read for the question's words
 
 
-def _unit_end(part: str, end: int) -> int:
-    """Where a count's unit ends: a "%" or "/người", then up to UNIT_WORDS words, stopping at a
+def _unit_end(part: str, end: int, words: int = UNIT_WORDS) -> int:
+    """Where a count's unit ends: a "%" or "/người", then up to `words` words, stopping at a
     word of `short_answer.unit_ends` ("24 quả trứng đã" -> "24 quả trứng", "32 trường hợp F1")."""
     sign = UNIT_SIGN.match(part, end)
     end = sign.end() if sign else end
-    for _ in range(UNIT_WORDS):
+    for _ in range(words):
         word = UNIT_WORD.match(part, end)
         if word is None or word.group(1).lower() in UNIT_ENDS:
             break
@@ -66,6 +66,18 @@ def _range_end(part: str, end: int, spans: re.Pattern, searched: str) -> int:
         return end
     other = spans.match(searched, to.end())
     return other.end() if other else end
+
+
+def _counts(counted: re.Pattern, part: str, start: int, end: int) -> bool:
+    """The value at `start` counts what the question counts, itself or as the first end of a range
+    ("45 ngày"; "từ 20 đến 25 thi thể")."""
+    to = RANGE_TO.match(part, end)
+    return bool(counted.match(part, start) or (to and counted.match(part, to.end())))
+
+
+def _may_name(span: str) -> bool:
+    """A run of capitalised words may be a person's name unless it is a country ("Trung Quốc")."""
+    return span.lower() not in places()
 
 
 def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
@@ -83,16 +95,18 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
 
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
     """The fact a date, number, amount or person question asks for, read off the highlighted
-    sentence(s): of the spans the articles' pack cuts there (for a person, the names after a title
-    first) that the question does not say already, the one whose surroundings hold most of the
-    question's content words (the first on a tie), with the words before it that qualify it, the
-    range it opens and, for a count, its unit after it."""
+    sentence(s): of the spans the articles' pack cuts there that the question does not say already,
+    a count of what the question counts before any other count ("45 ngày" for "bao nhiêu ngày", not
+    "2 tàu"), a name after a title before other capitalised words, then the one with most of the
+    question's content words around it, the closest on a tie; with the words before it that qualify
+    it, the range it opens and, for a count, its unit after it."""
     kind = question.kind
     pattern = SPANS.get(kind)
     if pattern is None or kind == "both":
         return None
     text, asked = evidence.passage.text, question.effective.lower()
     wanted = {plain_form(t) for t in question.content} | {plain_form(t) for t in question.terms}
+    counted = counting(question.counted) if kind == "number" and question.counted else None
     candidates = []
     for sentence in sorted(evidence.highlighted(), key=lambda s: s.start):
         part = text[sentence.start : sentence.end]
@@ -100,21 +114,29 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         if kind == "number":
             searched = _offsets_kept(ANSWERS["both"], _offsets_kept(ANSWERS["date"], part))
         spans = [(m.start(), m.end()) for m in pattern.finditer(searched)]
+        titled: list[tuple[int, int]] = []
         if kind == "person":
             titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
-            spans = titled + [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
-        for start, end in spans:
+            untitled = [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
+            spans = titled + [(a, b) for a, b in untitled if _may_name(part[a:b])]
+        for (start, end), previous in zip(spans, [None, *spans]):
+            if kind != "person" and previous is not None and RANGE_TO.fullmatch(part, previous[1], start):
+                continue  # the far end of a range ("25" of "từ 20 đến 25") is read with its near end
             news = _news(part, start, end, kind, asked)
             if not news and kind != "number":
                 continue
             while start < end and part[start].isspace():
                 start += 1
-            near = syllables(part[:start])[-NEAR:] + syllables(part[end:])[:NEAR]
-            score = sum(plain_form(w) in wanted for w in near)
-            candidates.append((news, score, -len(candidates), sentence, part, searched, start, end))
+            left, right = syllables(part[:start])[-NEAR:][::-1], syllables(part[end:])[:NEAR]
+            hits = [d for side in (left, right) for d, w in enumerate(side) if plain_form(w) in wanted]
+            closeness = sum(1 / (1 + d) for d in hits)
+            of_counted = counted is not None and _counts(counted, part, start, end)
+            rank = (news, of_counted, (start, end) in titled, len(hits), closeness, -len(candidates))
+            candidates.append((*rank, sentence, part, searched, start, end))
     if not candidates:
         return None
-    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:3])
+    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:6])
+    scaled = " " in part[start:end].strip()  # "4 triệu": the scale is one of its unit's words
     if kind in ("number", "amount"):
         ranged = RANGE_BEFORE.search(part[:start])
         start = ranged.start() if ranged else start
@@ -123,7 +145,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         lead = before.search(part[:start])
         start = lead.start() if lead else start
     if kind == "number":
-        end = _unit_end(part, end)
+        end = _unit_end(part, end, UNIT_WORDS - scaled)
         ranged = _range_end(part, end, pattern, searched)
         end = _unit_end(part, ranged) if ranged > end else end
     elif kind in ("date", "amount"):

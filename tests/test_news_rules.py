@@ -96,6 +96,20 @@ def counts_index(fresh, tmp_path):
             "text": "Bảy lò hỏa táng Covid-19 tại Bangalore hoạt động suốt ngày đêm để xử lý từ 20 đến 25 thi thể "
             "được chuyển đến mỗi ngày.",
         },
+        {
+            "id": "ngan-hang",
+            "date": "20210510",
+            "title": "TPBank mở rộng mạng lưới",
+            "text": "Ngân hàng TPBank vừa khai trương thêm 3 chi nhánh. Với số lượng khách hàng hiện nay, hơn 4 "
+            "triệu khách hàng, đa số là khách hàng cá nhân, ngân hàng vẫn muốn tăng thị phần.",
+        },
+        {
+            "id": "hanh-tim",
+            "date": "20210301",
+            "title": "Giá hành tím xuống thấp",
+            "text": "Theo bà Nguyễn Thị Tố Trân, Phó Giám đốc Sở NN&PTNT tỉnh Bình Định, năm nay diện tích hành "
+            "tím tăng cao nên giá thu mua giảm xuống thấp.",
+        },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
@@ -109,6 +123,15 @@ def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index)
     assert bodies.short_answer is not None and bodies.short_answer.text == "từ 20 đến 25 thi thể"
     quote = bodies.quotes[0]
     assert quote.text[bodies.short_answer.start : bodies.short_answer.end] == bodies.short_answer.text
+
+
+def test_a_short_answer_reads_a_number_with_its_scale_and_a_name_after_its_title(counts_index):
+    """A number is read with its scale ("4 triệu", not "triệu" beside it), and the woman named after "bà" answers who,
+    not the capitalised words of her office ("Phó Giám")."""
+    customers = counts_index.ask("TPBank hiện có bao nhiêu khách hàng?")
+    assert customers.short_answer is not None and customers.short_answer.text == "hơn 4 triệu khách hàng"
+    who = counts_index.ask("Ai ở Sở Nông nghiệp Bình Định giải thích vì sao giá hành tím xuống thấp?")
+    assert who.short_answer is not None and who.short_answer.text == "bà Nguyễn Thị Tố Trân"
 
 
 @pytest.mark.parametrize(
