@@ -90,6 +90,22 @@ def test_kind_asked_reads_the_question_language():
     assert analyze("Ai đã viết bài thơ “Cái mặt nạ của Tình trạng vô chính phủ”?", "vi").kind == "person"
 
 
+def test_kind_asked_by_role_dimension_or_share():
+    """A person asked by role, a year asked as "năm bao nhiêu", a count asked by its dimension or its
+    share; a tournament asked after a coach's name is no person, "bao nhiêu năm" is a count."""
+    assert analyze("Cầu thủ nào ghi bàn duy nhất cho SL Nghệ An?", "vi").kind == "person"
+    assert analyze("Thứ trưởng Bộ Tư pháp nào đã kết luận cuộc họp?", "vi").kind == "person"
+    assert analyze("Which Rap Viet contestant did judge Rhymastic bring back?", "en").kind == "person"
+    assert analyze("HLV Park Hang-seo dẫn dắt đội tuyển Việt Nam ở giải đấu nào?", "vi").kind is None
+    assert analyze("Bác sĩ Cấp sinh năm bao nhiêu?", "vi").kind == "date"
+    assert analyze("Ông ấy làm việc ở đó bao nhiêu năm?", "vi").kind == "number"
+    assert analyze("sieu bao goni do bo vao philippines luc may gio", "vi").kind == "date"
+    assert analyze("What percentage of possession did Leeds have?", "en").kind == "number"
+    assert analyze("How old was the boy whose windpipe was pierced?", "en").kind == "number"
+    assert analyze("Between which dates will the lockdown apply?", "en").kind == "date"
+    assert analyze("bao so 9 gay thiet hai bao nhieu ty dong", "vi").kind == "amount"
+
+
 def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
     for question, language in (
         ("Tóm tắt bài này giúp tôi.", "vi"),
