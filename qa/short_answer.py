@@ -15,7 +15,7 @@ from qa.types import ShortAnswer
 
 _SHORT = languages().articles
 SHORT_BEFORE = {
-    kind: re.compile(rf"(?:\b(?:{words})\s+)+$", re.IGNORECASE)
+    kind: re.compile(rf"(?:\b(?:{_SHORT.expand(words)})\s+)+$", re.IGNORECASE)
     for kind, words in (
         ("number", _SHORT.get("short_answer.before_number")),
         ("amount", _SHORT.get("short_answer.before_number")),

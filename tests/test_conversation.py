@@ -226,6 +226,11 @@ def test_countries_and_ministries_after_a_title_are_not_people():
     assert persons_in(text) == ["Elsbeth Akkerman", "Mark Rutte", "Tô Lâm", "John Smith"]
 
 
+def test_people_are_read_after_their_role_too():
+    text = "Tiến sĩ Shundong Bi thuộc Trung tâm Sinh học; HLV Tan Cheng Hoe; Giám đốc Sở Y tế Hà Nội"
+    assert persons_in(text) == ["Shundong Bi", "Tan Cheng Hoe"]
+
+
 def test_a_pronoun_agrees_with_how_the_text_marks_the_person():
     """The previous answer (wrong, as it happens) names only General Tô Lâm: "she" is not him, so
     the question keeps its topic instead of a wrong name; "bà Elsbeth Akkerman" and a Vietnamese
