@@ -31,6 +31,8 @@ _AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("s
 AFTER_DATE = re.compile(rf"(?:\s+(?:{_AFTER_DATE}))+\b") if _AFTER_DATE else None
 # a dash between the two ends of a range, or one of the pack's words for it
 RANGE_TO = re.compile(r"\s*(?:[-–]" + (rf"|\b(?:{_RANGE_WORDS})\b" if _RANGE_WORDS else "") + r")\s*")
+# the words between a time of day and its day ("4h50 sáng ngày 1/11"), as dates are opened
+DATE_JOIN = re.compile(rf"\s+(?:(?:{_SHORT.get('short_answer.before_date', '')})\s+)*", re.IGNORECASE)
 UNIT_SIGN = re.compile(r"\s*%|/[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
 UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))
@@ -80,6 +82,27 @@ def _may_name(span: str) -> bool:
     return span.lower() not in places()
 
 
+def _read_with(part: str, end: int, start: int, kind: str) -> bool:
+    """The span at `start` is read with the one ending at `end`: the far end of its range, or the
+    day of its time of day."""
+    return bool(RANGE_TO.fullmatch(part, end, start) or (kind == "date" and DATE_JOIN.fullmatch(part, end, start)))
+
+
+def _date_end(part: str, end: int, spans: re.Pattern) -> int:
+    """Where a date ends: what it runs on with ("tháng 3 năm 2019"), and the day after a time of
+    day ("4h50 sáng ngày 1/11"), joined by the words that open a date."""
+    for _ in range(2):
+        after = AFTER_DATE.match(part, end) if AFTER_DATE is not None else None
+        if after:
+            end = after.end()
+        joined = DATE_JOIN.match(part, end)
+        following = spans.match(part, joined.end()) if joined else None
+        if following is None:
+            break
+        end = following.end()
+    return end
+
+
 def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
     """How new a value is to the question: 2 unsaid, 1 the question says the number but not with
     this unit, 0 said as it is. A count the question names is only a last resort: in "Hải quân Mỹ đã
@@ -120,8 +143,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             untitled = [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
             spans = titled + [(a, b) for a, b in untitled if _may_name(part[a:b])]
         for (start, end), previous in zip(spans, [None, *spans]):
-            if kind != "person" and previous is not None and RANGE_TO.fullmatch(part, previous[1], start):
-                continue  # the far end of a range ("25" of "từ 20 đến 25") is read with its near end
+            if kind != "person" and previous is not None and _read_with(part, previous[1], start, kind):
+                continue  # read with the span before it: "25" of "từ 20 đến 25", "1/11" of "4h50 sáng ngày 1/11"
             news = _news(part, start, end, kind, asked)
             if not news and kind != "number":
                 continue
@@ -150,8 +173,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         end = _unit_end(part, ranged) if ranged > end else end
     elif kind in ("date", "amount"):
         end = _range_end(part, end, pattern, searched)
-    if kind == "date" and AFTER_DATE is not None:
-        after = AFTER_DATE.match(part, end)
-        end = after.end() if after else end
+    if kind == "date":
+        end = _date_end(part, end, pattern)
     end = len(part[:end].rstrip(" ,.;:"))
     return ShortAnswer(part[start:end], sentence.start + start, sentence.start + end, kind)

@@ -104,6 +104,13 @@ def counts_index(fresh, tmp_path):
             "triệu khách hàng, đa số là khách hàng cá nhân, ngân hàng vẫn muốn tăng thị phần.",
         },
         {
+            "id": "goni",
+            "date": "20201101",
+            "title": "Siêu bão Goni đổ bộ Philippines",
+            "text": "Cơ quan dự báo thời tiết Philippines cho hay siêu bão Goni vào 4h50 sáng ngày 1/11 đã đổ bộ vào "
+            "đảo Catanduanes với sức gió tối đa 225 km/h.",
+        },
+        {
             "id": "hanh-tim",
             "date": "20210301",
             "title": "Giá hành tím xuống thấp",
@@ -125,13 +132,15 @@ def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index)
     assert quote.text[bodies.short_answer.start : bodies.short_answer.end] == bodies.short_answer.text
 
 
-def test_a_short_answer_reads_a_number_with_its_scale_and_a_name_after_its_title(counts_index):
+def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_time_with_its_day(counts_index):
     """A number is read with its scale ("4 triệu", not "triệu" beside it), and the woman named after "bà" answers who,
     not the capitalised words of her office ("Phó Giám")."""
     customers = counts_index.ask("TPBank hiện có bao nhiêu khách hàng?")
     assert customers.short_answer is not None and customers.short_answer.text == "hơn 4 triệu khách hàng"
     who = counts_index.ask("Ai ở Sở Nông nghiệp Bình Định giải thích vì sao giá hành tím xuống thấp?")
     assert who.short_answer is not None and who.short_answer.text == "bà Nguyễn Thị Tố Trân"
+    landfall = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
+    assert landfall.short_answer is not None and landfall.short_answer.text == "vào 4h50 sáng ngày 1/11"
 
 
 @pytest.mark.parametrize(
