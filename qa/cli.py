@@ -46,6 +46,8 @@ def print_answer(answer: Answer) -> None:
         console.print(Text(f"(effective query: {answer.effective_query})", style="dim"))
     if answer.abstained:
         return
+    if answer.short_answer is not None:
+        console.print(Text(answer.short_answer.text, style="bold"))
     for number, quote in enumerate(answer.quotes, 1):
         text = Text(quote.text)
         for start, end in quote.highlights:

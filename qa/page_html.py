@@ -62,8 +62,8 @@ def relevance(score: float, best: float) -> str:
 
 
 def answer_html(answer: Answer, ui_lang: str) -> str:
-    """The chat bubble: the frame in the question's language, the top quote with its highlighted
-    sentence and citation, then the other quotes' highlighted sentences."""
+    """The chat bubble: the frame in the question's language, the short answer in bold, the top
+    quote with its highlighted sentence and citation, then the other quotes' highlighted sentences."""
     labels = LABELS[ui_lang]
     parts = []
     if answer.rewritten:
@@ -73,6 +73,8 @@ def answer_html(answer: Answer, ui_lang: str) -> str:
         return "".join(parts)
     top = answer.quotes[0]
     parts.append(f"<p>{safe(answer.message)}</p>")
+    if answer.short_answer is not None:
+        parts.append(f'<p class="short"><b>{safe(answer.short_answer.text)}</b></p>')
     parts.append(f'<div class="quote">{quote_html(top.text, top.highlights)}</div>')
     parts.append(citation_html(top, ui_lang))
     others = answer.quotes[1:]

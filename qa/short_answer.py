@@ -1,5 +1,6 @@
-"""The short answer shown above a quote: the date, the number with its unit, the sum or the name a
-kind question asks for, read verbatim off the highlighted sentence with the words that qualify it."""
+"""The short answer shown above a quote: the date, the number with its unit, the sum, the name or
+the place a kind question asks for, read verbatim off the highlighted sentence with the words that
+qualify it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ SHORT_BEFORE = {
 # where a short answer's span is cut from: the pack's `short_answer.<kind>` when it has one, else
 # the pattern sentences are scored with (`answers.<kind>`)
 SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, pattern in ANSWERS.items()}
+# a kind sentences are not scored by, only cut from: a place
+SPANS |= {kind: p for kind in ("place",) if (p := _SHORT.pattern(f"short_answer.{kind}")) is not None}
+# what a place is, written before its name ("đảo Catanduanes", "huyện Mường Lát")
+PLACE_WORD = re.compile(rf"(?:{_SHORT.expand(_SHORT.get('short_answer.place_words', '(?!)'))})\s+")
 _AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("short_answer.range_to")
 AFTER_DATE = re.compile(rf"(?:\s+(?:{_AFTER_DATE}))+\b") if _AFTER_DATE else None
 # a dash between the two ends of a range, or one of the pack's words for it
@@ -103,11 +108,32 @@ def _date_end(part: str, end: int, spans: re.Pattern) -> int:
     return end
 
 
+def _may_be_place(part: str, start: int, end: int, people: list[str]) -> bool:
+    """Capitalised words may name a place unless they only open the sentence ("Trước đó"), are an
+    acronym ("UBND", "N.V.Đ.") or a person's name."""
+    span = part[start:end]
+    opening = not part[:start].strip(" \"'“‘(")
+    acronym = span.upper() == span
+    return not acronym and not (opening and " " not in span) and not any(span in p or p in span for p in people)
+
+
+def _place_preference(part: str, start: int, end: int, asked: str) -> tuple[bool, bool]:
+    """A place said with the word the question asks by ("phường Bình Hưng Hòa" for "phường nào"),
+    then one said with what it is, or a country (CLDR), before other capitalised words."""
+    word = PLACE_WORD.match(part, start)
+    name = part[word.end() if word else start : end]
+    asked_by = word is not None and plain_form(word.group().strip().lower()) in plain_form(asked).split()
+    return asked_by, word is not None or name.lower() in places()
+
+
 def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
     """How new a value is to the question: 2 unsaid, 1 the question says the number but not with
     this unit, 0 said as it is. A count the question names is only a last resort: in "Hải quân Mỹ đã
     mấy lần đưa cùng lúc 2 tàu sân bay", "2 lần" answers, "2 tàu sân bay" does not."""
     value = part[start:end].strip().lower()
+    if kind == "place":  # a place the question names, in either spelling ("Ha Nam", "Hà Nam")
+        word = PLACE_WORD.match(value)
+        return 0 if plain_form(value[word.end() if word else 0 :]) in plain_form(asked) else 2
     if kind != "number":
         return 0 if value in asked else 2
     if re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", asked) is None:
@@ -117,7 +143,7 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
 
 
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
-    """The fact a date, number, amount or person question asks for, read off the highlighted
+    """The fact a date, number, amount, person or place question asks for, read off the highlighted
     sentence(s): of the spans the articles' pack cuts there that the question does not say already,
     a count of what the question counts before any other count ("45 ngày" for "bao nhiêu ngày", not
     "2 tàu"), a name after a title before other capitalised words, then the one with most of the
@@ -142,6 +168,9 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
             untitled = [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
             spans = titled + [(a, b) for a, b in untitled if _may_name(part[a:b])]
+        if kind == "place":
+            people = persons_in(part)
+            spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]
         for (start, end), previous in zip(spans, [None, *spans]):
             if kind != "person" and previous is not None and _read_with(part, previous[1], start, kind):
                 continue  # read with the span before it: "25" of "từ 20 đến 25", "1/11" of "4h50 sáng ngày 1/11"
@@ -154,7 +183,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             hits = [d for side in (left, right) for d, w in enumerate(side) if plain_form(w) in wanted]
             closeness = sum(1 / (1 + d) for d in hits)
             of_counted = counted is not None and _counts(counted, part, start, end)
-            rank = (news, of_counted, (start, end) in titled, len(hits), closeness, -len(candidates))
+            preferred = _place_preference(part, start, end, asked) if kind == "place" else (start, end) in titled
+            rank = (news, of_counted, preferred, len(hits), closeness, -len(candidates))
             candidates.append((*rank, sentence, part, searched, start, end))
     if not candidates:
         return None

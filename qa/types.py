@@ -56,7 +56,7 @@ class Answer:
     confidence: float = 0.0
     signals: Signals | None = None  # what the abstention decision was made from (qa.abstention)
     decision: Decision | None = None
-    short_answer: ShortAnswer | None = None  # for a question asking for a date, a number, a sum, a person
+    short_answer: ShortAnswer | None = None  # for a question asking for a date, a number, a sum, a person, a place
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

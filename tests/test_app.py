@@ -117,6 +117,7 @@ def test_browser_question_highlight_upload_and_xss(page, tmp_path):
     mark.wait_for(timeout=60_000)
     assert "1/1/2019" in mark.inner_text()
     assert "Theo bài" in page.locator("#chat").inner_text()
+    assert "1/1/2019" in page.locator("#chat p.short b").first.inner_text()  # the short answer, in bold
     assert page.locator("#evidence mark.hl").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 

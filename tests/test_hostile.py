@@ -247,7 +247,10 @@ def run_cli(*args, env=None):
 def test_cli_prints_markup_in_titles_and_folders_as_text(model_dir, tmp_path):
     folder = tmp_path / "index [/]"
     article = tmp_path / "markup.txt"
-    article.write_text("Tiêu đề [/red] [bold]đậm\n\nNội dung bài báo về [link=x]cầu[/link] mới.", encoding="utf-8")
+    article.write_text(
+        "Tiêu đề [/red] [bold]đậm\n\nNội dung bài báo về [link=x]cầu[/link] mới. Cầu mới khánh thành ngày 2/9/2025.",
+        encoding="utf-8",
+    )
     ingest = run_cli("ingest", str(article), "--index", str(folder), "--quiet")
     assert ingest.returncode == 0, ingest.stderr.decode()
     assert "index [/]" in ingest.stdout.decode()
@@ -256,6 +259,10 @@ def test_cli_prints_markup_in_titles_and_folders_as_text(model_dir, tmp_path):
     stats = run_cli("stats", "--index", str(folder))
     assert stats.returncode == 0 and "index [/]" in stats.stdout.decode()
     # a question in invalid UTF-8 (argv decodes it to lone surrogates) is refused in one line
+    # the short answer is printed above the quote, as text
+    asked = run_cli("ask", "Cầu mới khánh thành ngày nào?", "--index", str(folder))
+    out = asked.stdout.decode()
+    assert asked.returncode == 0 and "ngày 2/9/2025" in out.split("[1]")[0], out
     bad = run_cli("ask", os.fsdecode(b"c\xe2u \xff?"), "--index", str(folder))
     stderr = bad.stderr.decode()
     assert bad.returncode == 2 and stderr.startswith("error: the question holds U+DC") and stderr.count("\n") == 1

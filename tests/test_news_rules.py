@@ -132,7 +132,7 @@ def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index)
     assert quote.text[bodies.short_answer.start : bodies.short_answer.end] == bodies.short_answer.text
 
 
-def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_time_with_its_day(counts_index):
+def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_time_with_its_day_a_place(counts_index):
     """A number is read with its scale ("4 triệu", not "triệu" beside it), and the woman named after "bà" answers who,
     not the capitalised words of her office ("Phó Giám")."""
     customers = counts_index.ask("TPBank hiện có bao nhiêu khách hàng?")
@@ -141,6 +141,8 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     assert who.short_answer is not None and who.short_answer.text == "bà Nguyễn Thị Tố Trân"
     landfall = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
     assert landfall.short_answer is not None and landfall.short_answer.text == "vào 4h50 sáng ngày 1/11"
+    island = counts_index.ask("Siêu bão Goni đổ bộ vào đảo nào của Philippines?")
+    assert island.short_answer is not None and island.short_answer.text == "đảo Catanduanes"
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,11 @@ def test_kind_asked_by_role_dimension_or_share():
     assert analyze("How old was the boy whose windpipe was pierced?", "en").kind == "number"
     assert analyze("Between which dates will the lockdown apply?", "en").kind == "date"
     assert analyze("bao so 9 gay thiet hai bao nhieu ty dong", "vi").kind == "amount"
+    # a place, after the kinds above; "where" inside a clause asks for none
+    assert analyze("Siêu bão Goni đổ bộ vào đảo nào của Philippines?", "vi").kind == "place"
+    assert analyze("loai mong bien california sinh san o dau", "vi").kind == "place"
+    assert analyze("Which district of Thanh Hoa produced red lac?", "en").kind == "place"
+    assert analyze("What did they find in the house where she lived?", "en").kind is None
 
 
 def test_a_request_for_a_summary_is_told_apart_from_what_it_is_about():
