@@ -432,3 +432,22 @@ def test_postgres_bad_url_is_a_clear_error():
     with pytest.raises(IndexNotFound, match="cannot open") as raised:
         open_store("postgresql://nobody:secret@127.0.0.1:1/none", MODEL, DIM)
     assert "secret" not in str(raised.value) and "\n" not in str(raised.value).strip()
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_dense_search_runs_on_one_thread_and_gives_the_threads_back(kind):
+    """A single query is searched on one FAISS thread (the encoder's threads hold the cores), and
+    index builds get every thread back afterwards; exact or HNSW, the nearest ids are the same."""
+    import faiss
+
+    from store import dense
+
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((500, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = dense.build_faiss(np.arange(100, 600), vectors, 16, kind=kind)
+    threads = faiss.omp_get_max_threads()
+    ids, scores = dense.search(index, vectors[42], 5)
+    assert ids[0] == 142 and scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert list(dense.search(index, vectors[42], 5, allowed=np.array([150, 151]))[0]) in ([150, 151], [151, 150])
+    assert faiss.omp_get_max_threads() == threads
