@@ -28,8 +28,8 @@ SHORT_BEFORE = {
 # where a short answer's span is cut from: the pack's `short_answer.<kind>` when it has one, else
 # the pattern sentences are scored with (`answers.<kind>`)
 SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, pattern in ANSWERS.items()}
-# a kind sentences are not scored by, only cut from: a place
-SPANS |= {kind: p for kind in ("place",) if (p := _SHORT.pattern(f"short_answer.{kind}")) is not None}
+if (_PLACE := _SHORT.pattern("short_answer.place")) is not None:
+    SPANS["place"] = _PLACE  # a kind sentences are not scored by, only cut from
 # what a place is, written before its name ("đảo Catanduanes", "huyện Mường Lát")
 PLACE_WORD = re.compile(rf"(?:{_SHORT.expand(_SHORT.get('short_answer.place_words', '(?!)'))})\s+")
 _AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("short_answer.range_to")
@@ -117,13 +117,18 @@ def _may_be_place(part: str, start: int, end: int, people: list[str]) -> bool:
     return not acronym and not (opening and " " not in span) and not any(span in p or p in span for p in people)
 
 
-def _place_preference(part: str, start: int, end: int, asked: str) -> tuple[bool, bool]:
+def _place_name(span: str) -> tuple[str, str]:
+    """What a place is said to be, if the text says it, and its name: ("đảo", "Catanduanes")."""
+    word = PLACE_WORD.match(span)
+    return (word.group().strip(), span[word.end() :]) if word else ("", span)
+
+
+def _place_preference(span: str, asked: str) -> tuple[bool, bool]:
     """A place said with the word the question asks by ("phường Bình Hưng Hòa" for "phường nào"),
     then one said with what it is, or a country (CLDR), before other capitalised words."""
-    word = PLACE_WORD.match(part, start)
-    name = part[word.end() if word else start : end]
-    asked_by = word is not None and plain_form(word.group().strip().lower()) in plain_form(asked).split()
-    return asked_by, word is not None or name.lower() in places()
+    word, name = _place_name(span)
+    asked_by = bool(word) and plain_form(word.lower()) in plain_form(asked).split()
+    return asked_by, bool(word) or name.lower() in places()
 
 
 def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
@@ -132,8 +137,7 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
     mấy lần đưa cùng lúc 2 tàu sân bay", "2 lần" answers, "2 tàu sân bay" does not."""
     value = part[start:end].strip().lower()
     if kind == "place":  # a place the question names, in either spelling ("Ha Nam", "Hà Nam")
-        word = PLACE_WORD.match(value)
-        return 0 if plain_form(value[word.end() if word else 0 :]) in plain_form(asked) else 2
+        return 0 if plain_form(_place_name(value)[1]) in plain_form(asked) else 2
     if kind != "number":
         return 0 if value in asked else 2
     if re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", asked) is None:
@@ -183,7 +187,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             hits = [d for side in (left, right) for d, w in enumerate(side) if plain_form(w) in wanted]
             closeness = sum(1 / (1 + d) for d in hits)
             of_counted = counted is not None and _counts(counted, part, start, end)
-            preferred = _place_preference(part, start, end, asked) if kind == "place" else (start, end) in titled
+            preferred = _place_preference(part[start:end], asked) if kind == "place" else (start, end) in titled
             rank = (news, of_counted, preferred, len(hits), closeness, -len(candidates))
             candidates.append((*rank, sentence, part, searched, start, end))
     if not candidates:

@@ -82,12 +82,12 @@ def search(index, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = N
     if index.ntotal == 0 or (allowed is not None and not len(allowed)):
         return empty
     query = np.asarray(vector, np.float32).reshape(1, -1)
-    # One query runs faster on one thread: OpenMP's threads wait on cores the encoder's pool still
-    # holds (news set: ask p50 49-62 ms -> 37 ms). Index builds keep every thread.
+    # One query runs faster on one thread: OpenMP's threads wait on cores the encoder's pool has
+    # just used (docs/experiments.md, 2026-12-03). Index builds keep every thread.
     threads = _all_threads()
     faiss.omp_set_num_threads(1)
     try:
-        return _search(faiss, index, query, top_k, allowed)
+        return _search(index, query, top_k, allowed)
     finally:
         faiss.omp_set_num_threads(threads)
 
@@ -100,7 +100,9 @@ def _all_threads() -> int:
     return faiss.omp_get_max_threads()
 
 
-def _search(faiss, index, query: np.ndarray, top_k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _search(index, query: np.ndarray, top_k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    import faiss
+
     inner = faiss.downcast_index(index.index)
     hnsw = hasattr(inner, "hnsw")
     ef = max(HNSW_EF_SEARCH, top_k * 2)

@@ -258,11 +258,11 @@ def test_cli_prints_markup_in_titles_and_folders_as_text(model_dir, tmp_path):
     assert listed.returncode == 0 and "[/red] [bold]đậm" in listed.stdout.decode(), listed.stderr.decode()
     stats = run_cli("stats", "--index", str(folder))
     assert stats.returncode == 0 and "index [/]" in stats.stdout.decode()
-    # a question in invalid UTF-8 (argv decodes it to lone surrogates) is refused in one line
     # the short answer is printed above the quote, as text
     asked = run_cli("ask", "Cầu mới khánh thành ngày nào?", "--index", str(folder))
     out = asked.stdout.decode()
     assert asked.returncode == 0 and "ngày 2/9/2025" in out.split("[1]")[0], out
+    # a question in invalid UTF-8 (argv decodes it to lone surrogates) is refused in one line
     bad = run_cli("ask", os.fsdecode(b"c\xe2u \xff?"), "--index", str(folder))
     stderr = bad.stderr.decode()
     assert bad.returncode == 2 and stderr.startswith("error: the question holds U+DC") and stderr.count("\n") == 1
