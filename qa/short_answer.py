@@ -88,8 +88,8 @@ def _may_name(span: str) -> bool:
 
 
 def _read_with(part: str, end: int, start: int, kind: str) -> bool:
-    """The span at `start` is read with the one ending at `end`: the far end of its range, or the
-    day of its time of day."""
+    """The value at `start` is read with the one ending at `end`: the far end of its range, or the
+    day of its time of day (names are not: "Hà Nội – Hải Phòng" are two places)."""
     return bool(RANGE_TO.fullmatch(part, end, start) or (kind == "date" and DATE_JOIN.fullmatch(part, end, start)))
 
 
@@ -176,7 +176,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             people = persons_in(part)
             spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]
         for (start, end), previous in zip(spans, [None, *spans]):
-            if kind != "person" and previous is not None and _read_with(part, previous[1], start, kind):
+            if kind not in ("person", "place") and previous is not None and _read_with(part, previous[1], start, kind):
                 continue  # read with the span before it: "25" of "từ 20 đến 25", "1/11" of "4h50 sáng ngày 1/11"
             news = _news(part, start, end, kind, asked)
             if not news and kind != "number":

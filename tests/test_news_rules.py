@@ -117,6 +117,13 @@ def counts_index(fresh, tmp_path):
             "text": "Theo bà Nguyễn Thị Tố Trân, Phó Giám đốc Sở NN&PTNT tỉnh Bình Định, năm nay diện tích hành "
             "tím tăng cao nên giá thu mua giảm xuống thấp.",
         },
+        {
+            "id": "cao-toc",
+            "date": "20210601",
+            "title": "Cao tốc mới thông xe",
+            "text": "Từ hôm nay, xe khách chạy tuyến Hà Nội – Hải Phòng đi trên cao tốc mới, rút ngắn hành trình "
+            "còn 90 phút.",
+        },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
@@ -143,6 +150,9 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     assert landfall.short_answer is not None and landfall.short_answer.text == "vào 4h50 sáng ngày 1/11"
     island = counts_index.ask("Siêu bão Goni đổ bộ vào đảo nào của Philippines?")
     assert island.short_answer is not None and island.short_answer.text == "đảo Catanduanes"
+    # a dash between two places joins no range: the second is a place of its own
+    route = counts_index.ask("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?")
+    assert route.short_answer is not None and route.short_answer.text == "Hải Phòng"
 
 
 @pytest.mark.parametrize(
