@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -83,21 +82,14 @@ def search(index, vector: np.ndarray, top_k: int, allowed: np.ndarray | None = N
         return empty
     query = np.asarray(vector, np.float32).reshape(1, -1)
     # One query runs faster on one thread: OpenMP's threads wait on cores the encoder's pool has
-    # just used (docs/experiments.md, 2026-12-03). Index builds keep every thread.
-    threads = _all_threads()
+    # just used (docs/experiments.md, 2026-12-03). OpenMP keeps the count per calling thread, so
+    # concurrent searches cannot leave each other's at one, and the caller's own count comes back.
+    threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
         return _search(index, query, top_k, allowed)
     finally:
         faiss.omp_set_num_threads(threads)
-
-
-@cache
-def _all_threads() -> int:
-    """FAISS's thread count before any search set it to one (what builds use)."""
-    import faiss
-
-    return faiss.omp_get_max_threads()
 
 
 def _search(index, query: np.ndarray, top_k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

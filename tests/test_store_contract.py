@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -450,4 +451,15 @@ def test_a_dense_search_runs_on_one_thread_and_gives_the_threads_back(kind):
     ids, scores = dense.search(index, vectors[42], 5)
     assert ids[0] == 142 and scores[0] == pytest.approx(1.0, abs=1e-5)
     assert list(dense.search(index, vectors[42], 5, allowed=np.array([150, 151]))[0]) in ([150, 151], [151, 150])
+    assert faiss.omp_get_max_threads() == threads
+    # a count the caller sets after a search is the one it has after the next
+    faiss.omp_set_num_threads(3)
+    try:
+        dense.search(index, vectors[42], 5)
+        assert faiss.omp_get_max_threads() == 3
+    finally:
+        faiss.omp_set_num_threads(threads)
+    # OpenMP counts per calling thread: searches on other threads leave this one's alone
+    with ThreadPoolExecutor(4) as pool:
+        assert all(found[0][0] == 142 for found in pool.map(lambda _: dense.search(index, vectors[42], 5), range(8)))
     assert faiss.omp_get_max_threads() == threads
