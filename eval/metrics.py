@@ -10,6 +10,9 @@ import numpy as np
 
 from qa.text import nfc
 
+# the kinds whose short answer the issue's target counts: a date, a number, a sum
+SHORT_KINDS = ("date", "number", "amount")
+
 
 def normalize(text: str) -> str:
     """Case, NFC, white space and the dash/quote variants Vietnamese sites mix freely."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.metrics import contains_answer, percentiles, token_f1
+from eval.metrics import SHORT_KINDS, contains_answer, percentiles, token_f1
 from eval.runner import ask_timed
 from qa import Assistant
 
@@ -104,6 +104,10 @@ def summarize_news(rows: list[dict]) -> dict:
         if kinds:
             out["short_answer_match"] = sum(r["short_match"] and not r["abstained"] for r in kinds) / len(kinds)
             out["short_answer_f1"] = float(np.mean([r["short_f1"] for r in kinds]))
+        counted = [r for r in answerable if r["kind"] in SHORT_KINDS]
+        if counted:
+            right = sum(r["short_match"] and not r["abstained"] for r in counted)
+            out["short_date_number_amount"] = right / len(counted)
     if unanswerable:
         out["unanswerable_withheld"] = sum(r["abstained"] for r in unanswerable) / len(unanswerable)
     out["latency_ms"] = percentiles([r["latency_ms"] for r in rows])

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 BUILTIN = ["recall@1", "answer_in_top_quote", "answer_in_highlight", "abstention_recall", "answerable_abstained"]
-XQUAD = ["recall@1", "recall@5", "mrr@10", "answer_in_highlight", "article_recall@1", "abstained"]
+XQUAD = [
+    "recall@1",
+    "recall@5",
+    "mrr@10",
+    "answer_in_highlight",
+    "article_recall@1",
+    "abstained",
+    "short_answer_match",
+    "short_answer_f1",
+]
 NEWS = [
     "article_hit@1",
     "article_hit@5",
@@ -13,6 +22,7 @@ NEWS = [
     "answer_in_highlight",
     "short_answer_match",
     "short_answer_f1",
+    "short_date_number_amount",
     "answerable_withheld",
     "unanswerable_withheld",
 ]

@@ -13,9 +13,18 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.metrics import answer_from, contains_answer, first_relevant_rank, percentiles, retrieval_scores
+from eval.metrics import (
+    SHORT_KINDS,
+    answer_from,
+    contains_answer,
+    first_relevant_rank,
+    percentiles,
+    retrieval_scores,
+    token_f1,
+)
 from eval.runner import ask_timed
 from qa import Assistant
+from qa.analysis import analyze
 from qa.retrieval import fit_language_shift
 from qa.text import strip_accents
 
@@ -102,7 +111,8 @@ def ask_xquad(
     for q in tqdm(questions, desc="xquad", disable=not progress, dynamic_ncols=True):
         asked = ask_timed(by_fold[q["fold"]], q["question"])
         rank = first_relevant_rank([_is_source(quote, q) for quote in asked.answer.quotes])
-        top = asked.top
+        top, answer = asked.top, asked.answer
+        short = answer.short_answer.text if answer.short_answer else ""
         rows.append(
             {
                 "id": q["id"],
@@ -111,6 +121,11 @@ def ask_xquad(
                 "rank": rank,
                 "in_highlight": rank == 1 and contains_answer(asked.highlight, q["answers"]),
                 "right_article": bool(top and top.article_id == q["article_id"]),
+                # XQuAD labels no kinds: the kind the assistant reads the question as
+                "kind": analyze(answer.effective_query, answer.language).kind,
+                "short_answer": short,
+                "short_match": bool(short) and rank == 1 and contains_answer(short, q["answers"]),
+                "short_f1": max((token_f1(short, a) for a in q["answers"]), default=0.0) if short else 0.0,
                 **asked.fields(),
             }
         )
@@ -130,6 +145,12 @@ def summarize_xquad(rows: list[dict]) -> dict:
         scores["abstained"] = sum(r["abstained"] for r in group) / len(group)
         # what a user gets: the answer highlighted and not withheld
         scores["answered_in_highlight"] = sum(r["in_highlight"] and not r["abstained"] for r in group) / len(group)
+        # the short answer of the questions read as asking a date, a number or a sum (as on news)
+        counted = [r for r in group if r["kind"] in SHORT_KINDS]
+        if counted:
+            scores["short_answer_match"] = sum(r["short_match"] and not r["abstained"] for r in counted) / len(counted)
+            scores["short_answer_f1"] = float(np.mean([r["short_f1"] for r in counted]))
+            scores["short_answer_questions"] = len(counted)
         scores["questions"] = len(group)
         scores["latency_ms"] = percentiles([r["latency_ms"] for r in group])
         out[f"{lang}->vi"] = scores
