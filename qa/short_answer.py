@@ -40,6 +40,7 @@ RANGE_TO = re.compile(r"\s*(?:[-–]" + (rf"|\b(?:{_RANGE_WORDS})\b" if _RANGE_W
 DATE_JOIN = re.compile(rf"\s+(?:(?:{_SHORT.get('short_answer.before_date', '')})\s+)*", re.IGNORECASE)
 UNIT_SIGN = re.compile(r"\s*%|/[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
+NUMBER_NEXT = re.compile(r"[ \t]+\d")
 UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))
 UNIT_ENDS = frozenset(_SHORT.alternatives("short_answer.unit_ends"))
 
@@ -60,10 +61,17 @@ def _unit_end(part: str, end: int, words: int = UNIT_WORDS) -> int:
     end = sign.end() if sign else end
     for _ in range(words):
         word = UNIT_WORD.match(part, end)
-        if word is None or word.group(1).lower() in UNIT_ENDS:
+        if word is None or word.group(1).lower() in UNIT_ENDS or _opens_another(part, word):
             break
         end = word.end()
     return end
+
+
+def _opens_another(part: str, word: re.Match) -> bool:
+    """A word no unit runs on to: a name ("6 tuổi Alex Rodriguez"; an acronym or a code such as
+    "USD", "EU" or "F1" is a unit), or one opening another value ("chiếc năm 2015")."""
+    name = word.group(1)
+    return (name[0].isupper() and name[1:].islower()) or bool(NUMBER_NEXT.match(part, word.end()))
 
 
 def _range_end(part: str, end: int, spans: re.Pattern, searched: str) -> int:
@@ -194,6 +202,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         return None
     *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:6])
     scaled = " " in part[start:end].strip()  # "4 triệu": the scale is one of its unit's words
+    # the noun counted is said whole, capitalised or not ("3 Phó chủ tịch", "9 trường hợp F1")
+    said, value_end = (counted.match(part, start) if counted is not None else None), end
     if kind in ("number", "amount"):
         ranged = RANGE_BEFORE.search(part[:start])
         start = ranged.start() if ranged else start
@@ -205,6 +215,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         end = _unit_end(part, end, UNIT_WORDS - scaled)
         ranged = _range_end(part, end, pattern, searched)
         end = _unit_end(part, ranged) if ranged > end else end
+        if said and said.end() > end:  # then the unit's other words, as many as it may still have
+            end = _unit_end(part, said.end(), max(0, UNIT_WORDS - len(syllables(part[value_end : said.end()]))))
     elif kind in ("date", "amount"):
         end = _range_end(part, end, pattern, searched)
     if kind == "date":

@@ -124,6 +124,18 @@ def counts_index(fresh, tmp_path):
             "text": "Từ hôm nay, xe khách chạy tuyến Hà Nội – Hải Phòng đi trên cao tốc mới, rút ngắn hành trình "
             "còn 90 phút.",
         },
+        {
+            "id": "chia-tay",
+            "date": "20210416",
+            "title": "Jennifer Lopez chia tay",
+            "text": "Jennifer Lopez và bạn trai kém 6 tuổi Alex Rodriguez vừa thông báo chia tay sau 4 năm hò hẹn.",
+        },
+        {
+            "id": "o-to",
+            "date": "20210310",
+            "title": "Ô tô Trung Quốc",
+            "text": "Ngành ô tô Trung Quốc đã sản xuất hơn 10 triệu chiếc năm 2015.",
+        },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
@@ -150,6 +162,11 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     assert landfall.short_answer is not None and landfall.short_answer.text == "vào 4h50 sáng ngày 1/11"
     island = counts_index.ask("Siêu bão Goni đổ bộ vào đảo nào của Philippines?")
     assert island.short_answer is not None and island.short_answer.text == "đảo Catanduanes"
+    # a unit runs on to no name, and to no word that opens another value
+    younger = counts_index.ask("Bạn trai của Jennifer Lopez kém cô bao nhiêu tuổi?")
+    assert younger.short_answer is not None and younger.short_answer.text == "6 tuổi"
+    cars = counts_index.ask("Năm 2015 ngành ô tô Trung Quốc sản xuất bao nhiêu chiếc xe?")
+    assert cars.short_answer is not None and cars.short_answer.text == "hơn 10 triệu chiếc"
     # a dash between two places joins no range: the second is a place of its own
     route = counts_index.ask("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?")
     assert route.short_answer is not None and route.short_answer.text == "Hải Phòng"
