@@ -136,6 +136,12 @@ def counts_index(fresh, tmp_path):
             "title": "Ô tô Trung Quốc",
             "text": "Ngành ô tô Trung Quốc đã sản xuất hơn 10 triệu chiếc năm 2015.",
         },
+        {
+            "id": "lich-su",
+            "title": "Những ngày lịch sử",
+            "text": "Vào ngày 8 tháng 2 năm 2007, BSkyB thông báo ý định thay thế ba kênh truyền hình mặt đất. "
+            "Nhà Trần đã đánh bại quân Mông Cổ trong trận chiến Bạch Đằng (1288).",
+        },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
@@ -167,6 +173,11 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     assert younger.short_answer is not None and younger.short_answer.text == "6 tuổi"
     cars = counts_index.ask("Năm 2015 ngành ô tô Trung Quốc sản xuất bao nhiêu chiếc xe?")
     assert cars.short_answer is not None and cars.short_answer.text == "hơn 10 triệu chiếc"
+    # a day written out, and a year before 1900 alone
+    announced = counts_index.ask("BSkyB thông báo ý định thay thế các kênh truyền hình mặt đất khi nào?")
+    assert announced.short_answer is not None and announced.short_answer.text == "Vào ngày 8 tháng 2 năm 2007"
+    battle = counts_index.ask("Nhà Trần đánh bại quân Mông Cổ ở Bạch Đằng khi nào?")
+    assert battle.short_answer is not None and battle.short_answer.text == "1288"
     # a dash between two places joins no range: the second is a place of its own
     route = counts_index.ask("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?")
     assert route.short_answer is not None and route.short_answer.text == "Hải Phòng"
