@@ -38,7 +38,7 @@ AFTER_DATE = re.compile(rf"(?:\s+(?:{_AFTER_DATE}))+\b") if _AFTER_DATE else Non
 RANGE_TO = re.compile(r"\s*(?:[-–]" + (rf"|\b(?:{_RANGE_WORDS})\b" if _RANGE_WORDS else "") + r")\s*")
 # the words between a time of day and its day ("4h50 sáng ngày 1/11"), as dates are opened
 DATE_JOIN = re.compile(rf"\s+(?:(?:{_SHORT.get('short_answer.before_date', '')})\s+)*", re.IGNORECASE)
-UNIT_SIGN = re.compile(r"\s*%|/[^\W\d_]+")
+UNIT_SIGN = re.compile(r"\s*(?:%|°[CF])|/[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
 NUMBER_NEXT = re.compile(r"[ \t]+\d")
 UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))
@@ -146,6 +146,9 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
     value = part[start:end].strip().lower()
     if kind == "place":  # a place the question names, in either spelling ("Ha Nam", "Hà Nam")
         return 0 if plain_form(_place_name(value)[1]) in plain_form(asked) else 2
+    if kind == "date":  # "năm 2005" is said by "than in 2005", "ngày 8/5" by "8/5"
+        numbers = re.findall(r"\d+", value)
+        return 0 if value in asked or (numbers and set(numbers) <= set(re.findall(r"\d+", asked))) else 2
     if kind != "number":
         return 0 if value in asked else 2
     if re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", asked) is None:

@@ -140,7 +140,8 @@ def counts_index(fresh, tmp_path):
             "id": "lich-su",
             "title": "Những ngày lịch sử",
             "text": "Vào ngày 8 tháng 2 năm 2007, BSkyB thông báo ý định thay thế ba kênh truyền hình mặt đất. "
-            "Nhà Trần đã đánh bại quân Mông Cổ trong trận chiến Bạch Đằng (1288).",
+            "Nhà Trần đã đánh bại quân Mông Cổ trong trận chiến Bạch Đằng (1288). "
+            "Nhiệt độ không khí bề mặt trung bình toàn cầu đã tăng 0,3 đến 0,6 °C trong 100 năm qua.",
         },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
@@ -178,6 +179,8 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     assert announced.short_answer is not None and announced.short_answer.text == "Vào ngày 8 tháng 2 năm 2007"
     battle = counts_index.ask("Nhà Trần đánh bại quân Mông Cổ ở Bạch Đằng khi nào?")
     assert battle.short_answer is not None and battle.short_answer.text == "1288"
+    warmer = counts_index.ask("Nhiệt độ không khí bề mặt trung bình toàn cầu đã tăng bao nhiêu trong 100 năm qua?")
+    assert warmer.short_answer is not None and warmer.short_answer.text == "0,3 đến 0,6 °C"
     # a dash between two places joins no range: the second is a place of its own
     route = counts_index.ask("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?")
     assert route.short_answer is not None and route.short_answer.text == "Hải Phòng"
