@@ -1,6 +1,6 @@
-"""The short answer shown above a quote: the date, the number with its unit, the sum, the name or
-the place a kind question asks for, read verbatim off the highlighted sentence with the words that
-qualify it."""
+"""The short answer shown above a quote: the date, the number with its unit, the sum, the name, the
+place or the organisation a kind question asks for, read verbatim off the highlighted sentence with
+the words that qualify it."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ SHORT_BEFORE = {
 # where a short answer's span is cut from: the pack's `short_answer.<kind>` when it has one, else
 # the pattern sentences are scored with (`answers.<kind>`)
 SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, pattern in ANSWERS.items()}
-if (_PLACE := _SHORT.pattern("short_answer.place")) is not None:
-    SPANS["place"] = _PLACE  # a kind sentences are not scored by, only cut from
+for _kind in ("place", "organisation"):  # kinds sentences are not scored by, only cut from
+    if (_unscored := _SHORT.pattern(f"short_answer.{_kind}")) is not None:
+        SPANS[_kind] = _unscored
 # what a place is, written before its name ("đảo Catanduanes", "huyện Mường Lát")
 PLACE_WORD = re.compile(rf"(?:{_SHORT.expand(_SHORT.get('short_answer.place_words', '(?!)'))})\s+")
 _AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("short_answer.range_to")
@@ -158,7 +159,7 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
 
 
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
-    """The fact a date, number, amount, person or place question asks for, read off the highlighted
+    """The fact a date, number, amount, person, place or organisation question asks for, read off the highlighted
     sentence(s): of the spans the articles' pack cuts there that the question does not say already,
     a count of what the question counts before any other count ("45 ngày" for "bao nhiêu ngày", not
     "2 tàu"), a name after a title before other capitalised words, then the one with most of the

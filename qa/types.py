@@ -56,7 +56,8 @@ class Answer:
     confidence: float = 0.0
     signals: Signals | None = None  # what the abstention decision was made from (qa.abstention)
     decision: Decision | None = None
-    short_answer: ShortAnswer | None = None  # for a question asking for a date, a number, a sum, a person, a place
+    # for a question asking for a date, a number, a sum, a person, a place or an organisation
+    short_answer: ShortAnswer | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

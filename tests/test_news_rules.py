@@ -143,6 +143,13 @@ def counts_index(fresh, tmp_path):
             "Nhà Trần đã đánh bại quân Mông Cổ trong trận chiến Bạch Đằng (1288). "
             "Nhiệt độ không khí bề mặt trung bình toàn cầu đã tăng 0,3 đến 0,6 °C trong 100 năm qua.",
         },
+        {
+            "id": "cho-can",
+            "date": "20210412",
+            "title": "Bé trai bị chó cắn thủng khí quản",
+            "text": "Bé trai 3 tuổi ở Hà Tĩnh bị chó nhà hàng xóm cắn thủng khí quản đã được chuyển đến Bệnh viện "
+            "Sản nhi Nghệ An cấp cứu kịp thời.",
+        },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
@@ -181,6 +188,10 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     assert battle.short_answer is not None and battle.short_answer.text == "1288"
     warmer = counts_index.ask("Nhiệt độ không khí bề mặt trung bình toàn cầu đã tăng bao nhiêu trong 100 năm qua?")
     assert warmer.short_answer is not None and warmer.short_answer.text == "0,3 đến 0,6 °C"
+    # an organisation asked by what it is: its name, lower-case words inside it included
+    hospital = counts_index.ask("Bé trai bị chó cắn thủng khí quản được điều trị tại bệnh viện nào?")
+    assert hospital.short_answer is not None and hospital.short_answer.text == "Bệnh viện Sản nhi Nghệ An"
+    assert hospital.short_answer.kind == "organisation"
     # a dash between two places joins no range: the second is a place of its own
     route = counts_index.ask("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?")
     assert route.short_answer is not None and route.short_answer.text == "Hải Phòng"
