@@ -42,6 +42,7 @@ DATE_JOIN = re.compile(rf"\s+(?:(?:{_SHORT.get('short_answer.before_date', '')})
 UNIT_SIGN = re.compile(r"\s*(?:%|°[CF])|/[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
 NUMBER_NEXT = re.compile(r"[ \t]+\d")
+NAMES = ("person", "place", "organisation")  # kinds whose spans are names, never a range's far end
 UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))
 UNIT_ENDS = frozenset(_SHORT.alternatives("short_answer.unit_ends"))
 
@@ -159,12 +160,12 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
 
 
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
-    """The fact a date, number, amount, person, place or organisation question asks for, read off the highlighted
-    sentence(s): of the spans the articles' pack cuts there that the question does not say already,
-    a count of what the question counts before any other count ("45 ngày" for "bao nhiêu ngày", not
-    "2 tàu"), a name after a title before other capitalised words, then the one with most of the
-    question's content words around it, the closest on a tie; with the words before it that qualify
-    it, the range it opens and, for a count, its unit after it."""
+    """The fact a date, number, amount, person, place or organisation question asks for, read off
+    the highlighted sentence(s): of the spans the articles' pack cuts there that the question does
+    not say already, a count of what the question counts before any other count ("45 ngày" for "bao
+    nhiêu ngày", not "2 tàu"), a name after a title before other capitalised words, then the one
+    with most of the question's content words around it, the closest on a tie; with the words
+    before it that qualify it, the range it opens and, for a count, its unit after it."""
     kind = question.kind
     pattern = SPANS.get(kind)
     if pattern is None or kind == "both":
@@ -188,7 +189,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             people = persons_in(part)
             spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]
         for (start, end), previous in zip(spans, [None, *spans]):
-            if kind not in ("person", "place") and previous is not None and _read_with(part, previous[1], start, kind):
+            if kind not in NAMES and previous is not None and _read_with(part, previous[1], start, kind):
                 continue  # read with the span before it: "25" of "từ 20 đến 25", "1/11" of "4h50 sáng ngày 1/11"
             news = _news(part, start, end, kind, asked)
             if not news and kind != "number":
