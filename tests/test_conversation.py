@@ -20,6 +20,9 @@ def turn(question: str) -> Turn:
         "What did he propose?",
         "Khi nào?",
         "Dự án đó kéo dài bao lâu?",
+        "Cầu thủ đó mặc áo số mấy?",  # a demonstrative after any noun
+        "Vậy chương trình ưu đãi ở đó áp dụng từ ngày nào?",
+        "Trong số đó có mấy người được đưa xuống bằng xe thang?",
     ],
 )
 def test_follow_ups_are_detected(question):
@@ -32,6 +35,7 @@ def test_follow_ups_are_detected(question):
         "Luật An ninh mạng có bao nhiêu chương?",
         "What is the name of the workshop that was held in Hanoi?",
         "Ông Pier Giorgio Aliberti giữ chức vụ gì?",
+        "Giá vàng SJC do ai niêm yết trong tuần qua?",  # typed plain, "do" is "by", not "that"
     ],
 )
 def test_stand_alone_questions_are_left_alone(question):
@@ -82,6 +86,11 @@ def test_a_time_on_its_own_asks_the_previous_question_of_that_time():
         "Luật có hiệu lực từ tháng 5/2020?"
     )
     assert is_follow_up("In 2023?") and not is_follow_up("What happened in 2023?")
+
+
+def test_a_demonstrative_after_any_noun_keeps_the_previous_topic():
+    rewritten = rewrite("Cầu thủ đó mặc áo số mấy?", turn("Ai ghi bàn giúp HAGL thắng CLB Hà Nội ở vòng 10?"))
+    assert rewritten.startswith("Cầu thủ đó mặc áo số mấy?") and "HAGL" in rewritten and "vòng 10" in rewritten
 
 
 def test_new_question_about_the_same_subject_keeps_the_topic():
