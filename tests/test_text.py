@@ -59,6 +59,10 @@ def test_language_detection():
     assert detect_language("luat an ninh mang co hieu luc khi nao") == "vi"
     assert detect_language("When did the Cybersecurity Law take effect?") == "en"
     assert detect_language("ESIWA la gi?") == "vi"
+    # short plain questions whose only common word is one English has too ("do")
+    assert detect_language("nguoi do ngoi ghe so may") == "vi"
+    assert detect_language("Benh dich hach xay ra o Venice may lan?") == "vi"
+    assert detect_language("What do they do in Venice?") == "en"
     # py3langid takes these for English; their words settle it
     assert detect_language("Tom tat bai viet ve World Cup 2022.") == "vi"
     assert detect_language("Ke ten mot benh tu mien dich thuong gap.") == "vi"
