@@ -104,10 +104,10 @@ def summarize_news(rows: list[dict]) -> dict:
         if kinds:
             out["short_answer_match"] = sum(r["short_match"] and not r["abstained"] for r in kinds) / len(kinds)
             out["short_answer_f1"] = float(np.mean([r["short_f1"] for r in kinds]))
-        counted = [r for r in answerable if r["kind"] in SHORT_KINDS]
-        if counted:
-            right = sum(r["short_match"] and not r["abstained"] for r in counted)
-            out["short_date_number_amount"] = right / len(counted)
+        date_number_amount = [r for r in answerable if r["kind"] in SHORT_KINDS]
+        if date_number_amount:
+            right = sum(r["short_match"] and not r["abstained"] for r in date_number_amount)
+            out["short_date_number_amount"] = right / len(date_number_amount)
     if unanswerable:
         out["unanswerable_withheld"] = sum(r["abstained"] for r in unanswerable) / len(unanswerable)
     out["latency_ms"] = percentiles([r["latency_ms"] for r in rows])

@@ -146,11 +146,11 @@ def summarize_xquad(rows: list[dict]) -> dict:
         # what a user gets: the answer highlighted and not withheld
         scores["answered_in_highlight"] = sum(r["in_highlight"] and not r["abstained"] for r in group) / len(group)
         # the short answer of the questions read as asking a date, a number or a sum (as on news)
-        counted = [r for r in group if r["kind"] in SHORT_KINDS]
-        if counted:
-            scores["short_answer_match"] = sum(r["short_match"] and not r["abstained"] for r in counted) / len(counted)
-            scores["short_answer_f1"] = float(np.mean([r["short_f1"] for r in counted]))
-            scores["short_answer_questions"] = len(counted)
+        asked = [r for r in group if r["kind"] in SHORT_KINDS]
+        if asked:
+            scores["short_answer_match"] = sum(r["short_match"] and not r["abstained"] for r in asked) / len(asked)
+            scores["short_answer_f1"] = float(np.mean([r["short_f1"] for r in asked]))
+            scores["short_answer_questions"] = len(asked)
         scores["questions"] = len(group)
         scores["latency_ms"] = percentiles([r["latency_ms"] for r in group])
         out[f"{lang}->vi"] = scores

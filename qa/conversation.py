@@ -115,7 +115,7 @@ def is_follow_up(question: str) -> bool:
         for pack, pattern in _packs_with("conversation.it")
         if pack.get("conversation.it_points_back_always")
     )
-    demonstrative = any(pattern.search(q) for _, pattern in _packs_with("conversation.points_back"))
+    demonstrative = any(pattern.search(q) for _, pattern in _packs_with("conversation.demonstrative"))
     if _what_about(q) or TIME_ONLY.match(q) or _anaphora(q) or points_back or demonstrative:
         return True
     pack, reference = _noun_reference(q)

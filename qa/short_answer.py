@@ -208,7 +208,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:6])
     scaled = " " in part[start:end].strip()  # "4 triệu": the scale is one of its unit's words
     # the noun counted is said whole, capitalised or not ("3 Phó chủ tịch", "9 trường hợp F1")
-    said, value_end = (counted.match(part, start) if counted is not None else None), end
+    said = counted.match(part, start) if counted is not None else None
+    value_end = end
     if kind in ("number", "amount"):
         ranged = RANGE_BEFORE.search(part[:start])
         start = ranged.start() if ranged else start

@@ -165,36 +165,36 @@ def test_a_short_answer_is_the_whole_number_or_range_with_its_unit(counts_index)
     assert quote.text[bodies.short_answer.start : bodies.short_answer.end] == bodies.short_answer.text
 
 
-def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_time_with_its_day_a_place(counts_index):
-    """A number is read with its scale ("4 triệu", not "triệu" beside it), and the woman named after "bà" answers who,
-    not the capitalised words of her office ("Phó Giám")."""
-    customers = counts_index.ask("TPBank hiện có bao nhiêu khách hàng?")
-    assert customers.short_answer is not None and customers.short_answer.text == "hơn 4 triệu khách hàng"
-    who = counts_index.ask("Ai ở Sở Nông nghiệp Bình Định giải thích vì sao giá hành tím xuống thấp?")
-    assert who.short_answer is not None and who.short_answer.text == "bà Nguyễn Thị Tố Trân"
-    landfall = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
-    assert landfall.short_answer is not None and landfall.short_answer.text == "vào 4h50 sáng ngày 1/11"
-    island = counts_index.ask("Siêu bão Goni đổ bộ vào đảo nào của Philippines?")
-    assert island.short_answer is not None and island.short_answer.text == "đảo Catanduanes"
+# (question, short answer) over `counts_index`, each a rule of the short answer's
+SHORT_ANSWERS = [
+    # a number read with its scale ("4 triệu", not "triệu" beside it)
+    ("TPBank hiện có bao nhiêu khách hàng?", "hơn 4 triệu khách hàng"),
+    # the woman named after "bà" answers who, not the capitalised words of her office ("Phó Giám")
+    ("Ai ở Sở Nông nghiệp Bình Định giải thích vì sao giá hành tím xuống thấp?", "bà Nguyễn Thị Tố Trân"),
+    # a time of day read with its day, and a place with what it is
+    ("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?", "vào 4h50 sáng ngày 1/11"),
+    ("Siêu bão Goni đổ bộ vào đảo nào của Philippines?", "đảo Catanduanes"),
     # a unit runs on to no name, and to no word that opens another value
-    younger = counts_index.ask("Bạn trai của Jennifer Lopez kém cô bao nhiêu tuổi?")
-    assert younger.short_answer is not None and younger.short_answer.text == "6 tuổi"
-    cars = counts_index.ask("Năm 2015 ngành ô tô Trung Quốc sản xuất bao nhiêu chiếc xe?")
-    assert cars.short_answer is not None and cars.short_answer.text == "hơn 10 triệu chiếc"
-    # a day written out, and a year before 1900 alone
-    announced = counts_index.ask("BSkyB thông báo ý định thay thế các kênh truyền hình mặt đất khi nào?")
-    assert announced.short_answer is not None and announced.short_answer.text == "Vào ngày 8 tháng 2 năm 2007"
-    battle = counts_index.ask("Nhà Trần đánh bại quân Mông Cổ ở Bạch Đằng khi nào?")
-    assert battle.short_answer is not None and battle.short_answer.text == "1288"
-    warmer = counts_index.ask("Nhiệt độ không khí bề mặt trung bình toàn cầu đã tăng bao nhiêu trong 100 năm qua?")
-    assert warmer.short_answer is not None and warmer.short_answer.text == "0,3 đến 0,6 °C"
+    ("Bạn trai của Jennifer Lopez kém cô bao nhiêu tuổi?", "6 tuổi"),
+    ("Năm 2015 ngành ô tô Trung Quốc sản xuất bao nhiêu chiếc xe?", "hơn 10 triệu chiếc"),
+    # a day written out, a year before 1900 alone, a temperature with its unit
+    ("BSkyB thông báo ý định thay thế các kênh truyền hình mặt đất khi nào?", "Vào ngày 8 tháng 2 năm 2007"),
+    ("Nhà Trần đánh bại quân Mông Cổ ở Bạch Đằng khi nào?", "1288"),
+    ("Nhiệt độ không khí bề mặt trung bình toàn cầu đã tăng bao nhiêu trong 100 năm qua?", "0,3 đến 0,6 °C"),
     # an organisation asked by what it is: its name, lower-case words inside it included
-    hospital = counts_index.ask("Bé trai bị chó cắn thủng khí quản được điều trị tại bệnh viện nào?")
-    assert hospital.short_answer is not None and hospital.short_answer.text == "Bệnh viện Sản nhi Nghệ An"
-    assert hospital.short_answer.kind == "organisation"
+    ("Bé trai bị chó cắn thủng khí quản được điều trị tại bệnh viện nào?", "Bệnh viện Sản nhi Nghệ An"),
     # a dash between two places joins no range: the second is a place of its own
-    route = counts_index.ask("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?")
-    assert route.short_answer is not None and route.short_answer.text == "Hải Phòng"
+    ("Xe khách chạy cao tốc mới từ Hà Nội đến thành phố nào?", "Hải Phòng"),
+]
+
+
+def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_time_with_its_day_a_place(counts_index):
+    """Every rule of `SHORT_ANSWERS`, over one index; an organisation's short answer says its kind."""
+    for question, expected in SHORT_ANSWERS:
+        short = counts_index.ask(question).short_answer
+        assert short is not None and short.text == expected, (question, short)
+    hospital = counts_index.ask(SHORT_ANSWERS[-2][0]).short_answer
+    assert hospital is not None and hospital.kind == "organisation"
 
 
 @pytest.mark.parametrize(
