@@ -40,9 +40,13 @@ def load_news_questions(path: str | Path = NEWS_QUESTIONS, split: str | None = N
 
 
 def corpus_fingerprint(corpus: Path = DANTRI) -> str:
-    """Names the cached index after the corpus file, so another corpus never reuses it."""
-    stat = corpus.stat()
-    return hashlib.sha1(f"{corpus.name}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:10]
+    """Names the cached index after the corpus file's bytes, so another corpus never reuses it and a
+    copy of the same file (a new mount, a new modification time) does not rebuild it."""
+    digest = hashlib.sha1(corpus.name.encode())
+    with corpus.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:10]
 
 
 def corpus_articles(corpus: Path = DANTRI) -> dict[str, dict]:
