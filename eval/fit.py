@@ -22,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from eval.metrics import answer_from, contains_answer
+from eval.news import answering_articles
 from qa import Assistant
 from qa.checks import holds
 from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES, SENTENCE_WEIGHT_KEYS, Scorer
@@ -53,6 +54,7 @@ class Sample:
     kind: str | None
     article_id: str
     candidates: list[Candidate] = field(default_factory=list)
+    answering: frozenset[str] = frozenset()  # the articles whose quote answers (news: `answering_articles`)
 
 
 def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> Sample | None:
@@ -66,14 +68,16 @@ def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> S
     hits = retriever.expand(hits, EXPAND)
     scorer = Scorer(assistant.store, assistant.weights, all_features=True)
     evidence = {e.hit.passage_id: e for e in scorer.rank(analysis, vectors, hits)}
+    answering = frozenset(answering_articles(question))
     sample = Sample(dataset, split, question["lang"], analysis.language, analysis.kind, question["article_id"])
+    sample.answering = answering
     answers = question["answers"]
     for hit in hits:
         e = evidence.get(hit.passage_id)
         if e is None:
             continue
         text = e.passage.text
-        right = e.passage.article_id == question["article_id"]
+        right = e.passage.article_id in answering
         if "paragraph" in question:
             ok = right and answer_from(text, answers, question["paragraph"])
         else:
@@ -228,7 +232,8 @@ def scores_of(samples: list[Sample], p: Params) -> dict[tuple[str, str], dict[st
             tally[(sample.dataset, sample.group)].append((False, False, False))
             continue
         highlight = bool(chosen.ok and chosen.sentence_ok[mask].any()) if len(mask) else chosen.ok
-        tally[(sample.dataset, sample.group)].append((chosen.ok, chosen.article_id == sample.article_id, highlight))
+        answering = getattr(sample, "answering", None) or {sample.article_id}  # samples measured before it
+        tally[(sample.dataset, sample.group)].append((chosen.ok, chosen.article_id in answering, highlight))
     out = {}
     for key, rows in tally.items():
         a = np.array(rows, float)

@@ -18,6 +18,7 @@ XQUAD = [
 NEWS = [
     "article_hit@1",
     "article_hit@5",
+    "source_article_hit@1",
     "answer_in_top_quote",
     "answer_in_highlight",
     "short_answer_match",

@@ -7,6 +7,7 @@ from conftest import ROOT
 
 from eval.beir import export_beir
 from eval.metrics import answer_from, contains_answer, retrieval_scores, token_f1
+from eval.news import DANTRI, answering_articles, corpus_articles, load_news_questions
 from eval.runner import calibrate, load_questions, run_questions
 from eval.xquad import load_xquad, typed_without_diacritics
 from qa import builtin_articles
@@ -50,6 +51,27 @@ def test_question_set_is_complete_and_verbatim(questions):
         assert q["paired_id"] in by_id, q["id"]
         for answer in q["answers"]:
             assert answer in texts[q["article_id"]], (q["id"], answer)
+
+
+def test_news_question_set_is_verbatim_and_split_by_article():
+    """Every answer is in its own article's words and in those of each other article said to answer
+    it; each article's questions are all in one half."""
+    if not DANTRI.exists():
+        pytest.skip(f"{DANTRI} is not there")
+    articles = corpus_articles()
+    questions = load_news_questions()
+    halves: dict[str, set[str]] = {}
+    for q in questions:
+        halves.setdefault(q["article_id"], set()).add(q["split"])
+        assert q["article_id"] not in q.get("also_answered_in", []), q["id"]
+        for article_id in answering_articles(q) if q["answerable"] else ():
+            article = articles[article_id]
+            assert contains_answer(article.get("title", "") + " " + article["text"], q["answers"]), (
+                q["id"],
+                article_id,
+            )
+    assert all(len(split) == 1 for split in halves.values())
+    assert sum(bool(q.get("also_answered_in")) for q in questions) >= 60
 
 
 def test_metrics_on_known_cases():
