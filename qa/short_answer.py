@@ -97,6 +97,25 @@ def _may_name(span: str) -> bool:
     return span.lower() not in places()
 
 
+def _without_country(part: str, start: int, end: int) -> tuple[int, int]:
+    """A name's span without the country said before it ("Thái Lan Piyapong Pue-on": the name is
+    "Piyapong Pue-on")."""
+    words = list(re.finditer(r"\S+", part[start:end]))
+    for size in range(min(3, len(words) - 1), 0, -1):
+        if " ".join(w.group() for w in words[:size]).lower() in places():
+            return start + words[size].start(), end
+    return start, end
+
+
+def _opening_word(part: str, start: int, end: int, asked: str) -> bool:
+    """Capitalised only because it opens the sentence: one word ("Chiếc"), or one before a name
+    the question says ("Chiếc Nón Vàng" for "… dùng Nón Vàng …")."""
+    if part[:start].strip(" \"'“‘("):
+        return False
+    first, _, rest = part[start:end].partition(" ")
+    return not rest or _compact(rest) in _compact(asked)
+
+
 def _read_with(part: str, end: int, start: int, kind: str) -> bool:
     """The value at `start` is read with the one ending at `end`: the far end of its range, or the
     day of its time of day (names are not: "Hà Nội – Hải Phòng" are two places)."""
@@ -148,6 +167,8 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
     value = part[start:end].strip().lower()
     if kind == "place":  # a place the question names, in either spelling ("Ha Nam", "Hà Nam")
         return 0 if plain_form(_place_name(value)[1]) in plain_form(asked) else 2
+    if kind in NAMES:  # a name the question says, however spaced or accented ("JustaTee", "Justa Tee")
+        return 0 if _compact(value) in _compact(asked) else 2
     if kind == "date":  # "năm 2005" is said by "than in 2005", "ngày 8/5" by "8/5"
         numbers = re.findall(r"\d+", value)
         return 0 if value in asked or (numbers and set(numbers) <= set(re.findall(r"\d+", asked))) else 2
@@ -157,6 +178,11 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
         return 2
     said = part[start : _unit_end(part, end)].strip().lower()
     return 0 if said != value and said in asked else 1
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only, accent-free and lower-case: a name as any spelling of it reads."""
+    return re.sub(r"[\W_]+", "", plain_form(text.lower()))
 
 
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
@@ -171,6 +197,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     if pattern is None or kind == "both":
         return None
     text, asked = evidence.passage.text, question.effective.lower()
+    if question.bridge:  # what the question says, in the articles' words too ("Japan": "nhật bản")
+        asked = f"{asked} {question.bridge.rendering.lower()}"
     wanted = {plain_form(t) for t in question.content} | {plain_form(t) for t in question.terms}
     counted = counting(question.counted) if kind == "number" and question.counted else None
     candidates = []
@@ -184,7 +212,9 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         if kind == "person":
             titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
             untitled = [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
-            spans = titled + [(a, b) for a, b in untitled if _may_name(part[a:b])]
+            untitled = [_without_country(part, a, b) for a, b in untitled]
+            named = [(a, b) for a, b in untitled if _may_name(part[a:b]) and not _opening_word(part, a, b, asked)]
+            spans = titled + [(a, b) for a, b in named if not any(c.isdigit() for c in part[a:b])]
         if kind == "place":
             people = persons_in(part)
             spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]
@@ -200,7 +230,12 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             hits = [d for side in (left, right) for d, w in enumerate(side) if plain_form(w) in wanted]
             closeness = sum(1 / (1 + d) for d in hits)
             of_counted = counted is not None and _counts(counted, part, start, end)
-            preferred = _place_preference(part[start:end], asked) if kind == "place" else (start, end) in titled
+            if kind == "place":
+                preferred = _place_preference(part[start:end], asked)
+            elif kind == "person":  # a name after a title, then one of several words ("Ajmal Khan"), then one word
+                preferred = ((start, end) in titled, " " in part[start:end].strip())
+            else:
+                preferred = (False, False)
             rank = (news, of_counted, preferred, len(hits), closeness, -len(candidates))
             candidates.append((*rank, sentence, part, searched, start, end))
     if not candidates:
