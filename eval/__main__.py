@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from eval import sets as S
-from eval.news import ask_news, report_news
+from eval.news import ask_news, report_news, restoration
 from eval.report import write_report
 from eval.runner import ask_nonsense, load_nonsense, run_questions
 from eval.xquad import ask_xquad, summarize_xquad
@@ -97,6 +97,7 @@ def evaluate(options: S.Options, names, weights=None) -> dict:
                 "report": report_news(rows),
                 "rows": rows,
                 "nonsense": ask_nonsense(assistant, load_nonsense()),
+                "restoration": restoration(assistant, questions),
             }
     return out
 

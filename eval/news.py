@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from eval.metrics import SHORT_KINDS, contains_answer, percentiles, token_f1
 from eval.runner import ask_timed
 from qa import Assistant
+from qa.text import plain_form, syllables
 
 NEWS_QUESTIONS = Path(__file__).with_name("news_questions.jsonl")
 DANTRI = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "dantri-2019-2021.jsonl.gz"
@@ -104,6 +105,29 @@ def ask_news(assistant: Assistant, questions: list[dict], progress: bool = True)
             }
         )
     return rows
+
+
+def restoration(assistant: Assistant, questions: list[dict]) -> dict:
+    """How well diacritics are put back, per half: each question typed with them, stripped of them
+    and read again (`Assistant.read`), compared syllable by syllable. The questions typed without
+    diacritics have no written form to compare with; these do."""
+    out: dict = {}
+    for split in ("dev", "test"):
+        right = total = whole = asked = 0
+        for q in questions:
+            if q["split"] != split or q["lang"] != "vi" or q["history"]:
+                continue
+            written = syllables(q["question"].lower())
+            restored = syllables(assistant.read(plain_form(q["question"])).asked.lower())
+            if len(restored) != len(written):
+                continue
+            right += sum(a == b for a, b in zip(written, restored))
+            total += len(written)
+            whole += written == restored
+            asked += 1
+        if asked:
+            out[split] = {"syllables": right / total, "questions": whole / asked, "n": asked}
+    return out
 
 
 def summarize_news(rows: list[dict]) -> dict:

@@ -66,6 +66,13 @@ def render(results: dict) -> str:
             parts.append(table(f"News ({split} half), by kind", kinds, NEWS))
         dev = [r for r in results["news"]["rows"] if r["split"] == "dev"]
         parts.append(news_failures(dev))
+        restored = results["news"].get("restoration", {})
+        if restored:
+            parts.append(
+                "\nDiacritics put back on the Vietnamese questions stripped of them (syllables right, whole questions "
+                "right): "
+                + "; ".join(f"{k} {v['syllables']:.3f}, {v['questions']:.3f} of {v['n']}" for k, v in restored.items())
+            )
     for name in ("builtin", "news"):
         if name in results and "nonsense" in results[name]:
             n = results[name]["nonsense"]

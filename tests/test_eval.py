@@ -7,7 +7,7 @@ from conftest import ROOT
 
 from eval.beir import export_beir
 from eval.metrics import answer_from, contains_answer, retrieval_scores, token_f1
-from eval.news import DANTRI, answering_articles, corpus_articles, load_news_questions
+from eval.news import DANTRI, answering_articles, corpus_articles, load_news_questions, restoration
 from eval.runner import calibrate, load_questions, run_questions
 from eval.xquad import load_xquad, typed_without_diacritics
 from qa import builtin_articles
@@ -72,6 +72,20 @@ def test_news_question_set_is_verbatim_and_split_by_article():
             )
     assert all(len(split) == 1 for split in halves.values())
     assert sum(bool(q.get("also_answered_in")) for q in questions) >= 60
+
+
+def test_restoration_compares_a_question_with_its_own_diacritics_put_back(builtin):
+    """Typed with diacritics, stripped, read again: the measure counts what came back right; an
+    English question, a follow-up and a question of the other half are not counted."""
+    questions = [
+        {"split": "dev", "lang": "vi", "history": [], "question": "Luật An ninh mạng có hiệu lực khi nào?"},
+        {"split": "dev", "lang": "vi", "history": [], "question": "Ai là Cục trưởng Cục Đối ngoại?"},
+        {"split": "dev", "lang": "en", "history": [], "question": "Who heads the department?"},
+        {"split": "dev", "lang": "vi", "history": ["Ai là Cục trưởng?"], "question": "Ông ấy là ai?"},
+    ]
+    measured = restoration(builtin, questions)
+    assert set(measured) == {"dev"} and measured["dev"]["n"] == 2
+    assert measured["dev"]["syllables"] == 1.0 and measured["dev"]["questions"] == 1.0
 
 
 def test_metrics_on_known_cases():
