@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.lang import languages
 from qa.text import nfc, plain_form
 from qa.weights import Weights
 
@@ -117,6 +118,13 @@ def news_counts() -> NewsCounts:
     return NewsCounts()
 
 
+@lru_cache(maxsize=1)
+def _question_phrases() -> list[tuple[list[str], list[str]]]:
+    """(plain syllables, written syllables) of the articles' pack's question phrases, in its order."""
+    phrases = languages().articles.alternatives("diacritics.question_phrases")
+    return [([plain_form(w) for w in p.split()], p.split()) for p in phrases]
+
+
 class Restorer:
     """Bigram Viterbi over the news counts plus, weighted, those of some context texts; its numbers
     are qa/weights.toml's [diacritics].
@@ -164,8 +172,19 @@ class Restorer:
         return [forms[i] for i in np.argsort(-counts, kind="stable")[: self.max_forms]] or [word]
 
     def _decode(self, words: list[str]) -> list[str]:
-        """The likeliest syllables for a chain of words (Viterbi)."""
+        """The likeliest syllables for a chain of words (Viterbi), a question phrase of the pack
+        (`diacritics.question_phrases`) taken as it is written."""
         lattice = [self.candidates(w) for w in words]
+        plain = [w.lower() for w in words]
+        i = 0
+        while i < len(plain):
+            phrase = next((f for f in _question_phrases() if plain[i : i + len(f[0])] == f[0]), None)
+            if phrase is None or any(plain_form(w) != w for w in plain[i : i + len(phrase[0])]):
+                i += 1
+                continue
+            for j, form in enumerate(phrase[1]):
+                lattice[i + j] = [form]
+            i += len(phrase[0])
         score = self._log_start(lattice[0])
         back = []
         for previous, current in zip(lattice, lattice[1:]):
