@@ -69,8 +69,9 @@ def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> S
     scorer = Scorer(assistant.store, assistant.weights, all_features=True)
     evidence = {e.hit.passage_id: e for e in scorer.rank(analysis, vectors, hits)}
     answering = frozenset(answering_articles(question))
-    sample = Sample(dataset, split, question["lang"], analysis.language, analysis.kind, question["article_id"])
-    sample.answering = answering
+    sample = Sample(
+        dataset, split, question["lang"], analysis.language, analysis.kind, question["article_id"], answering=answering
+    )
     answers = question["answers"]
     for hit in hits:
         e = evidence.get(hit.passage_id)

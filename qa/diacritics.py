@@ -178,8 +178,9 @@ class Restorer:
         plain = [w.lower() for w in words]
         i = 0
         while i < len(plain):
+            # typed accent-free only: the phrase's syllables are plain, so a typed accent never matches
             phrase = next((f for f in _question_phrases() if plain[i : i + len(f[0])] == f[0]), None)
-            if phrase is None or any(plain_form(w) != w for w in plain[i : i + len(phrase[0])]):
+            if phrase is None:
                 i += 1
                 continue
             for j, form in enumerate(phrase[1]):

@@ -107,13 +107,16 @@ def _without_country(part: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _opens_sentence(part: str, start: int) -> bool:
+    """Nothing but a quote mark or a bracket comes before `start` in the sentence."""
+    return not part[:start].strip(" \"'“‘(")
+
+
 def _opening_word(part: str, start: int, end: int, asked: str) -> bool:
     """Capitalised only because it opens the sentence: one word ("Chiếc"), or one before a name
     the question says ("Chiếc Nón Vàng" for "… dùng Nón Vàng …")."""
-    if part[:start].strip(" \"'“‘("):
-        return False
-    first, _, rest = part[start:end].partition(" ")
-    return not rest or _compact(rest) in _compact(asked)
+    _, _, rest = part[start:end].partition(" ")
+    return _opens_sentence(part, start) and (not rest or _compact(rest) in _compact(asked))
 
 
 def _read_with(part: str, end: int, start: int, kind: str) -> bool:
@@ -141,9 +144,9 @@ def _may_be_place(part: str, start: int, end: int, people: list[str]) -> bool:
     """Capitalised words may name a place unless they only open the sentence ("Trước đó"), are an
     acronym ("UBND", "N.V.Đ.") or a person's name."""
     span = part[start:end]
-    opening = not part[:start].strip(" \"'“‘(")
     acronym = span.upper() == span
-    return not acronym and not (opening and " " not in span) and not any(span in p or p in span for p in people)
+    opening = _opens_sentence(part, start) and " " not in span
+    return not acronym and not opening and not any(span in p or p in span for p in people)
 
 
 def _place_name(span: str) -> tuple[str, str]:
@@ -212,9 +215,12 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         if kind == "person":
             titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
             untitled = [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
-            untitled = [_without_country(part, a, b) for a, b in untitled]
-            named = [(a, b) for a, b in untitled if _may_name(part[a:b]) and not _opening_word(part, a, b, asked)]
-            spans = titled + [(a, b) for a, b in named if not any(c.isdigit() for c in part[a:b])]
+            named = [_without_country(part, a, b) for a, b in untitled]
+            spans = titled + [
+                (a, b)
+                for a, b in named
+                if _may_name(part[a:b]) and not _opening_word(part, a, b, asked) and not re.search(r"\d", part[a:b])
+            ]
         if kind == "place":
             people = persons_in(part)
             spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]
