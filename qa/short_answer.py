@@ -39,7 +39,10 @@ AFTER_DATE = re.compile(rf"(?:\s+(?:{_AFTER_DATE}))+\b") if _AFTER_DATE else Non
 RANGE_TO = re.compile(r"\s*(?:[-–]" + (rf"|\b(?:{_RANGE_WORDS})\b" if _RANGE_WORDS else "") + r")\s*")
 # the words between a time of day and its day ("4h50 sáng ngày 1/11"), as dates are opened
 DATE_JOIN = re.compile(rf"\s+(?:(?:{_SHORT.get('short_answer.before_date', '')})\s+)*", re.IGNORECASE)
-UNIT_SIGN = re.compile(r"\s*(?:%|°[CF])|/[^\W\d_]+")
+GLUED = f"(?i:{_SHORT.expand('{{glued_units}}')})\\b"  # a unit written against its number: "70km"
+UNIT_SIGN = re.compile(rf"\s*(?:%|°[CF])|/[^\W\d_]+|{GLUED}(?:/[^\W\d_]+)?")
+# what a sum or a count is per ("120.000 đồng/kg", "375.000 bảng/tuần", "950.000 VNĐ/60ml")
+PER_UNIT = re.compile(r"/\d*[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
 NUMBER_NEXT = re.compile(r"[ \t]+\d")
 NAMES = ("person", "place", "organisation")  # kinds whose spans are names, never a range's far end
@@ -66,7 +69,8 @@ def _unit_end(part: str, end: int, words: int = UNIT_WORDS) -> int:
         if word is None or word.group(1).lower() in UNIT_ENDS or _opens_another(part, word):
             break
         end = word.end()
-    return end
+    per = PER_UNIT.match(part, end)  # "375.000 bảng/tuần", "3.060 khách/giờ"
+    return per.end() if per else end
 
 
 def _opens_another(part: str, word: re.Match) -> bool:
@@ -177,10 +181,19 @@ def _news(part: str, start: int, end: int, kind: str, asked: str) -> int:
         return 0 if value in asked or (numbers and set(numbers) <= set(re.findall(r"\d+", asked))) else 2
     if kind != "number":
         return 0 if value in asked else 2
-    if re.search(rf"(?<![\w.,]){re.escape(value)}(?![\w]|[.,]\d)", asked) is None:
+    if re.search(rf"(?<![\w.,]){re.escape(value)}(?:(?!\w|[.,]\d)|(?={GLUED}))", asked) is None:  # "128GB" too
         return 2
     said = part[start : _unit_end(part, end)].strip().lower()
     return 0 if said != value and said in asked else 1
+
+
+def _articles_digits(text: str, language: str) -> str:
+    """`text`'s numbers as the articles write them: an English "1,890" is the papers' "1.890"."""
+    theirs, ours = languages().get(language).get("thousands_separator"), _SHORT.get("thousands_separator")
+    if not theirs or not ours or theirs == ours:
+        return text
+    swap = str.maketrans({theirs: ours, ours: theirs})
+    return re.sub(r"\d[\d.,]*\d", lambda m: m.group().translate(swap), text)
 
 
 def _compact(text: str) -> str:
@@ -201,7 +214,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         return None
     text, asked = evidence.passage.text, question.effective.lower()
     if question.bridge:  # what the question says, in the articles' words too ("Japan": "nhật bản")
-        asked = f"{asked} {question.bridge.rendering.lower()}"
+        asked = f"{_articles_digits(asked, question.language)} {question.bridge.rendering.lower()}"
     wanted = {plain_form(t) for t in question.content} | {plain_form(t) for t in question.terms}
     counted = counting(question.counted) if kind == "number" and question.counted else None
     candidates = []
@@ -266,6 +279,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             end = _unit_end(part, said.end(), max(0, UNIT_WORDS - len(syllables(part[value_end : said.end()]))))
     elif kind in ("date", "amount"):
         end = _range_end(part, end, pattern, searched)
+    if kind == "amount" and (per := PER_UNIT.match(part, end)):
+        end = per.end()
     if kind == "date":
         end = _date_end(part, end, pattern)
     end = len(part[:end].rstrip(" ,.;:"))

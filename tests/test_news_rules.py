@@ -164,6 +164,37 @@ def counts_index(fresh, tmp_path):
             "title": "Bệnh nhân ở Hà Nam",
             "text": "Bệnh nhân N.V.Đ. nhập cảnh từ Nhật Bản về, cách ly đủ 14 ngày tại Đà Nẵng rồi về quê.",
         },
+        {
+            "id": "rau",
+            "date": "20210412",
+            "title": "Rau bông tuyết",
+            "text": "Rau bông tuyết đang được bán với giá 120.000 đồng/kg, khách mua nguyên thùng được giảm giá.",
+        },
+        {
+            "id": "marathon",
+            "date": "20210427",
+            "title": "Nhà vô địch siêu marathon",
+            "text": "Hà Thị Hậu giành chức vô địch nữ ở cự ly siêu marathon 70km tại giải chạy đường mòn Mộc Châu.",
+        },
+        {
+            "id": "iphone",
+            "date": "20210430",
+            "title": "Giá iPhone cũ",
+            "text": "Chiếc iPhone 12 Pro Max cũ bản 128GB đang có giá khoảng 25,5 triệu đồng.",
+        },
+        {
+            "id": "ca-mau",
+            "date": "20210415",
+            "title": "Cán bộ Cà Mau học ngoại ngữ",
+            "text": "Tỉnh Cà Mau có 1.890 cán bộ, công chức cấp tỉnh và huyện, trong đó chỉ có 117 người có chứng chỉ "
+            "ngoại ngữ B2.",
+        },
+        {
+            "id": "ban-dan",
+            "date": "20210420",
+            "title": "Ngành bán dẫn",
+            "text": "Để tự chủ chuỗi cung ứng chip, ngành bán dẫn cần khoản đầu tư lên tới 1 nghìn tỷ USD.",
+        },
     ]
     return indexed(fresh, tmp_path / "counts.jsonl", rows)
 
@@ -205,6 +236,13 @@ SHORT_ANSWERS = [
     ("Cựu danh thủ nào của Thái Lan nói Kiatisuk sẽ dẫn dắt đội tuyển?", "Piyapong Pue-on"),
     # an English question's place, in the articles' words ("Japan": "Nhật Bản"), is not its answer
     ("Where did the Ha Nam patient N.V.D. spend his 14-day quarantine after arriving from Japan?", "Đà Nẵng"),
+    # what a sum is per, a unit glued to its number, scales in a row
+    ("Rau bông tuyết bán giá bao nhiêu?", "120.000 đồng/kg"),
+    ("Hà Thị Hậu vô địch cự ly bao nhiêu km ở Mộc Châu?", "70km"),
+    ("Ngành bán dẫn cần đầu tư bao nhiêu tiền để tự chủ chuỗi cung ứng chip?", "lên tới 1 nghìn tỷ USD"),
+    # a price asked in English is a sum, not the "128GB" it names; "1,890" is the papers' "1.890"
+    ("How much does a used iPhone 12 Pro Max 128GB sell for?", "khoảng 25,5 triệu đồng"),
+    ("How many of Ca Mau's 1,890 provincial and district officials hold a B2 language certificate?", "117 người"),
 ]
 
 
