@@ -43,6 +43,13 @@ def kind_asked(question: str, pack: LanguagePack) -> str | None:
     return next((kind for kind, pattern in pack.asks.items() if pattern.search(question)), None)
 
 
+def grain_asked(question: str, pack: LanguagePack, kind: str | None) -> str | None:
+    """The grain of the fact asked when the question says it, in its pack's words (`[grain]`): a
+    date's "year" ("năm nào") or "time" ("what time"), a number's "score" ("tỷ số"); else None."""
+    grains = pack.grains.get(kind or "", {})
+    return next((grain for grain, pattern in grains.items() if pattern.search(question)), None)
+
+
 def counted_nouns(question: str, pack: LanguagePack, kind: str | None) -> tuple[str, ...]:
     """What a count question counts, in the articles' words, as a number that answers it is
     followed by ("bao nhiêu ngày" -> ("ngày",), "how many soldiers" -> ("binh sĩ", "quân nhân"),
@@ -172,6 +179,12 @@ class QuestionAnalysis:
     bridge: Bridge | None = field(default=None, repr=False)  # for a bridged language
     times: frozenset[str] = frozenset()  # the days ("29/4") and years ("2021") the question names
     counted: tuple[str, ...] = ()  # what a count question counts, in the articles' words (`counted_nouns`)
+    grain: str | None = None  # the grain of the fact asked: "year", "time", "score" (`grain_asked`)
+
+    @property
+    def held(self) -> str | None:
+        """What a highlight must hold to answer (`qa.checks.holds`): the grain asked, else the kind."""
+        return self.grain or self.kind
 
     @property
     def language(self) -> str:
@@ -241,4 +254,5 @@ def analyze(effective: str, language: str | None = None, asked: str | None = Non
         bridge=bridged,
         times=times_named(effective),
         counted=counted_nouns(effective, pack, kind),
+        grain=grain_asked(effective, pack, kind),
     )

@@ -41,28 +41,30 @@ def lead_sentences(passage: StoredPassage, sentences: list[StoredSentence]) -> l
     return [(s.start, s.end) for s in lead]
 
 
-def date_first(evidence: list[Evidence], nearby: float) -> list[Evidence]:
-    """For a question asking when: when the best passage's highlight holds no date but one of the
-    next two, scored within `nearby` of it, does, that one answers, rather than abstaining for lack
-    of a date the articles give ("When did the Cybersecurity Law take effect?")."""
-    if not evidence or holds_kind_asked(evidence[0], "date"):
+def date_first(evidence: list[Evidence], nearby: float, held: str = "date") -> list[Evidence]:
+    """For a question asking when: when the best passage's highlight holds no date (`held`: or no
+    year, no time of day, when that is asked) but one of the next two, scored within `nearby` of it,
+    does, that one answers, rather than abstaining for lack of a date the articles give ("When did
+    the Cybersecurity Law take effect?")."""
+    if not evidence or holds_kind_asked(evidence[0], held):
         return evidence
-    near = [e for e in evidence[1:3] if e.score >= evidence[0].score - nearby and holds_kind_asked(e, "date")]
+    near = [e for e in evidence[1:3] if e.score >= evidence[0].score - nearby and holds_kind_asked(e, held)]
     return [near[0], *(e for e in evidence if e is not near[0])] if near else evidence
 
 
-def kind_first(evidence: list[Evidence], kind: str | None, nearby: float, margin: float) -> list[Evidence]:
-    """For a question asking for a date, a number or a sum: when the top quote's highlight holds
-    none, the sentence that does, found anywhere among the evidence from the same article (and, for
-    a date, in the next two passages scored within `nearby`), if it scores within `margin` of the
-    top quote's best sentence: that passage goes first with that sentence highlighted, rather than
-    withholding a fact the article gives two sentences away."""
+def kind_first(evidence: list[Evidence], kind: str | None, nearby: float | None, margin: float) -> list[Evidence]:
+    """For a question asking for a date, a number or a sum (`kind`: or the grain asked, a year, a
+    score): when the top quote's highlight holds none, the sentence that does, found anywhere among
+    the evidence from the same article (and, for a date, in the next two passages scored within
+    `nearby`), if it scores within `margin` of the top quote's best sentence: that passage goes
+    first with that sentence highlighted, rather than withholding a fact the article gives two
+    sentences away."""
     if not evidence or kind not in HOLDS or holds_kind_asked(evidence[0], kind):
         return evidence
     top = evidence[0]
     floor = top.best.score - margin
     pool = [e for e in evidence if e.passage.article_id == top.passage.article_id]
-    if kind == "date":
+    if nearby is not None:
         pool += [e for e in evidence[1:3] if e.score >= top.score - nearby and e not in pool]
     found = [
         (s.score, i, e, s)

@@ -31,6 +31,8 @@ SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, patte
 for _kind in ("place", "organisation"):  # kinds sentences are not scored by, only cut from
     if (_unscored := _SHORT.pattern(f"short_answer.{_kind}")) is not None:
         SPANS[_kind] = _unscored
+# a grain asked is cut as the highlight holds it ("1-1" for "tỷ số bao nhiêu": `holds.score`)
+GRAINS = {grain: _SHORT.pattern(f"holds.{grain}") for grain in ("score",) if _SHORT.pattern(f"holds.{grain}")}
 # what a place is, written before its name ("đảo Catanduanes", "huyện Mường Lát")
 PLACE_WORD = re.compile(rf"(?:{_SHORT.expand(_SHORT.get('short_answer.place_words', '(?!)'))})\s+")
 _AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("short_answer.range_to")
@@ -208,8 +210,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     nhiêu ngày", not "2 tàu"), a name after a title before other capitalised words, then the one
     with most of the question's content words around it, the closest on a tie; with the words
     before it that qualify it, the range it opens and, for a count, its unit after it."""
-    kind = question.kind
-    pattern = SPANS.get(kind)
+    kind = question.grain if question.grain in GRAINS else question.kind
+    pattern = GRAINS.get(kind) or SPANS.get(kind)
     if pattern is None or kind == "both":
         return None
     text, asked = evidence.passage.text, question.effective.lower()
@@ -284,4 +286,4 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     if kind == "date":
         end = _date_end(part, end, pattern)
     end = len(part[:end].rstrip(" ,.;:"))
-    return ShortAnswer(part[start:end], sentence.start + start, sentence.start + end, kind)
+    return ShortAnswer(part[start:end], sentence.start + start, sentence.start + end, question.kind or kind)

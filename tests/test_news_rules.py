@@ -190,6 +190,19 @@ def counts_index(fresh, tmp_path):
             "ngoại ngữ B2.",
         },
         {
+            "id": "benh-vien",
+            "date": "20210419",
+            "title": "Bệnh viện 108 kỷ niệm ngày thành lập",
+            "text": "Ngày 19/4, Bệnh viện Trung ương Quân đội 108 đã tổ chức lễ kỷ niệm 70 năm ngày thành lập.",
+        },
+        {
+            "id": "la-liga",
+            "date": "20201101",
+            "title": "Barcelona gây thất vọng",
+            "text": "Dù thi đấu hơn người trong hơn 30 phút cuối trận, Barcelona vẫn bất lực trước Alaves ở vòng 7 "
+            "La Liga. Griezmann gỡ hòa và trận đấu khép lại 1-1.",
+        },
+        {
             "id": "ban-dan",
             "date": "20210420",
             "title": "Ngành bán dẫn",
@@ -278,6 +291,22 @@ def test_a_count_of_what_is_asked_is_not_any_number():
     assert counts("cự ly 70km", ("km",)) and counts("tăng 14,3% so với năm trước", ("phần trăm", "%"))
     assert not counts("Bé trai 3 tuổi nhập viện ngày 8/5.", ("ngày",))  # a date, an age: no count of days
     assert not counts("biến thể Covid-19 ngày càng lan rộng", ("ngày",))  # the digits of a name
+
+
+def test_a_year_asked_is_not_answered_by_a_day_without_one_nor_a_score_by_any_number(counts_index):
+    """ "năm nào" asks for a year ([grain]): a day and month alone do not say it, though they
+    answer "ngày nào"; a time of day answers "mấy giờ", a score "tỷ số bao nhiêu"."""
+    year = counts_index.ask("Bệnh viện Trung ương Quân đội 108 được thành lập vào năm nào?")
+    assert year.abstained and year.decision is not None and year.decision.reason == "kind_missing"
+    day = counts_index.ask("Bệnh viện Trung ương Quân đội 108 tổ chức lễ kỷ niệm 70 năm thành lập vào ngày nào?")
+    assert not day.abstained and day.short_answer is not None and day.short_answer.text == "Ngày 19/4"
+    english = counts_index.ask("In what year was 108 Military Central Hospital founded?")
+    assert english.abstained and english.decision.reason == "kind_missing"
+    hour = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
+    assert not hour.abstained
+    # a score asked is a score, looked for past the sentence that restates the match
+    score = counts_index.ask("Trận Barcelona gặp Alaves ở vòng 7 La Liga kết thúc với tỷ số bao nhiêu?")
+    assert not score.abstained and score.short_answer is not None and score.short_answer.text == "1-1"
 
 
 def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbers(counts_index):

@@ -123,6 +123,17 @@ class LanguagePack:
         )
 
     @property
+    def grains(self) -> dict[str, dict[str, re.Pattern]]:
+        """Kind of fact -> its grains ("date": "year", "time") -> the pattern of a question asking for one."""
+        return self.languages.cached(
+            (self.code, "grain"),
+            lambda: {
+                kind: {grain: self.compile(spec) for grain, spec in grains.items()}
+                for kind, grains in self.get("grain", {}).items()
+            },
+        )
+
+    @property
     def messages(self) -> dict[str, str]:
         return self.get("messages", {})
 
