@@ -7,7 +7,8 @@ tell apart passages that all discuss the same event. No English-Vietnamese dicti
 translation model is installable here, so the glossary is written by hand: the Vietnamese words
 are the most frequent words of real Vietnamese news (pyvi-segmented Dân trí articles, 2019-2021,
 seen at least 8 times), each with its usual English renderings. Words are matched on their
-lemma (simplemma), longest phrase first ("prime minister" before "minister").
+lemma (simplemma), longest phrase first ("prime minister" before "minister"); a word it lacks takes
+the senses of the words sharing its Snowball stem ("cultural": "culture").
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import simplemma
+import snowballstemmer
 
 from qa.lang import LanguagePack
 
@@ -46,14 +48,28 @@ class Glossary:
     """
 
     def __init__(
-        self, entries: dict[tuple[str, ...], list[str]], language: str, function_words: frozenset = frozenset()
+        self,
+        entries: dict[tuple[str, ...], list[str]],
+        language: str,
+        function_words: frozenset = frozenset(),
+        stemmer: str | None = None,
     ) -> None:
         self.entries = entries
         self.language = language
         self.function_words = function_words  # words that carry no content of their own
+        self._stem = snowballstemmer.stemmer(stemmer).stemWord if stemmer else None
+        # a word the glossary lacks may share its stem with one it has ("cultural": "culture")
+        self.stems: dict[str, list[str]] = {}
+        if self._stem is not None:
+            for key, renderings in entries.items():
+                if len(key) == 1:
+                    known = self.stems.setdefault(self._stem(key[0]), [])
+                    known += [r for r in renderings if r not in known]
 
     @classmethod
-    def read(cls, path: Path, language: str, function_words: frozenset = frozenset()) -> Glossary:
+    def read(
+        cls, path: Path, language: str, function_words: frozenset = frozenset(), stemmer: str | None = None
+    ) -> Glossary:
         entries: dict[tuple[str, ...], list[str]] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
@@ -63,13 +79,18 @@ class Glossary:
                 key = lemmas(phrase, language)
                 if key and articles_word not in entries.setdefault(key, []):
                     entries[key].append(articles_word)
-        return cls(entries, language, function_words)
+        return cls(entries, language, function_words, stemmer)
 
     @classmethod
     def for_pack(cls, pack: LanguagePack) -> Glossary:
-        """The glossary a bridged pack names (read once), with the pack's stopwords as its function words."""
+        """The glossary a bridged pack names (read once), with the pack's stopwords as its function
+        words and its Snowball stemmer (`stemmer`)."""
         return _glossary(
-            pack.code, pack.get("glossary"), pack.get("lemmatizer", pack.code), pack.words("words.stopwords")
+            pack.code,
+            pack.get("glossary"),
+            pack.get("lemmatizer", pack.code),
+            pack.words("words.stopwords"),
+            pack.get("stemmer"),
         )
 
     @lru_cache(maxsize=256)  # noqa: B019 - one glossary lives for the process; a question is read several times
@@ -88,7 +109,9 @@ class Glossary:
                     i += size
                     break
             else:
-                out.append((found[i].start(), found[i].end(), []))
+                word = words[i]
+                kin = self.stems.get(self._stem(word), []) if self._stem and word not in self.function_words else []
+                out.append((found[i].start(), found[i].end(), kin))
                 i += 1
         return tuple(out)
 
@@ -128,5 +151,5 @@ class Glossary:
 
 
 @cache
-def _glossary(code: str, name: str, language: str, function_words: frozenset) -> Glossary:
-    return Glossary.read(DATA / name, language, function_words)
+def _glossary(code: str, name: str, language: str, function_words: frozenset, stemmer: str | None) -> Glossary:
+    return Glossary.read(DATA / name, language, function_words, stemmer)

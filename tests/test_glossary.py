@@ -30,6 +30,16 @@ def test_inflections_and_british_spelling_find_the_dictionary_form():
     assert "tổ chức" in glossary.translate("Who organised it?")
 
 
+def test_a_word_the_glossary_lacks_takes_the_senses_of_one_with_its_stem():
+    """ "cultural" and "researchers" are not in the glossary, "culture" and "research" are (Snowball
+    stems); a word it has keeps its own senses only, and a function word stays untranslated."""
+    glossary = Glossary.for_pack(ENGLISH)
+    assert ("cultural",) not in glossary.entries and "văn hóa" in glossary.translate("Which cultural sites?")
+    assert "nghiên cứu" in glossary.translate("Which researchers found it?")
+    assert glossary.translate("Who wrote the law?") == glossary.translate("Who wrote the law")
+    assert glossary.translate("after") == []
+
+
 def test_function_words_are_not_translated():
     assert Glossary.for_pack(ENGLISH).translate("What did he do under the law?") == ["luật", "pháp luật", "luật pháp"]
 
