@@ -336,11 +336,8 @@ class Assistant:
         topic = evidence[0] if evidence else None
         if question.kind == "author":
             evidence = self.quoter.byline_first(evidence, question, vectors)
-        elif self.weights.value("scoring", "kind_in_article", lang) or question.grain:
-            # a grain asked (a year, a score) is looked for in the article before withholding
-            margin = self.weights.value(
-                "scoring", "grain_sentence_margin" if question.grain else "kind_sentence_margin", lang
-            )
+        elif self.weights.value("scoring", "kind_in_article", lang):
+            margin = self.weights.value("scoring", "kind_sentence_margin", lang)
             nearby = self.weights.value("scoring", "date_nearby", lang) if question.kind == "date" else None
             evidence = kind_first(evidence, question.held, nearby, margin)
         elif question.kind == "date":

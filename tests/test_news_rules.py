@@ -199,8 +199,8 @@ def counts_index(fresh, tmp_path):
             "id": "la-liga",
             "date": "20201101",
             "title": "Barcelona gây thất vọng",
-            "text": "Dù thi đấu hơn người trong hơn 30 phút cuối trận, Barcelona vẫn bất lực trước Alaves ở vòng 7 "
-            "La Liga. Griezmann gỡ hòa và trận đấu khép lại 1-1.",
+            "text": "Dù thi đấu hơn người trong hơn 30 phút cuối trận, Barcelona chỉ hòa Alaves 1-1 ở vòng 7 La "
+            "Liga. Trước đó 4 ngày, Barcelona thắng Juventus ở Champions League.",
         },
         {
             "id": "ban-dan",
@@ -304,9 +304,11 @@ def test_a_year_asked_is_not_answered_by_a_day_without_one_nor_a_score_by_any_nu
     assert english.abstained and english.decision.reason == "kind_missing"
     hour = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
     assert not hour.abstained
-    # a score asked is a score, looked for past the sentence that restates the match
+    # a score asked is a score, not another number of the same sentence; a quote without one is no answer
     score = counts_index.ask("Trận Barcelona gặp Alaves ở vòng 7 La Liga kết thúc với tỷ số bao nhiêu?")
     assert not score.abstained and score.short_answer is not None and score.short_answer.text == "1-1"
+    other = counts_index.ask("Barcelona thắng Juventus ở Champions League với tỷ số bao nhiêu?")
+    assert other.abstained and other.decision is not None and other.decision.reason == "kind_missing"
 
 
 def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbers(counts_index):
