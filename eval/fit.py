@@ -28,6 +28,9 @@ from qa.checks import holds
 from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES, SENTENCE_WEIGHT_KEYS, Scorer
 
 DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
+# The pickled features' format, in their cache's name: bumped when `Sample` or `Candidate` change
+# (2: `Sample.answering`), so a cache of the old form is measured again rather than misread.
+FORMAT = 2
 EXPAND = 3  # leading articles whose every passage is kept
 
 
@@ -233,7 +236,7 @@ def scores_of(samples: list[Sample], p: Params) -> dict[tuple[str, str], dict[st
             tally[(sample.dataset, sample.group)].append((False, False, False))
             continue
         highlight = bool(chosen.ok and chosen.sentence_ok[mask].any()) if len(mask) else chosen.ok
-        answering = getattr(sample, "answering", None) or {sample.article_id}  # samples measured before it
+        answering = sample.answering or {sample.article_id}
         tally[(sample.dataset, sample.group)].append((chosen.ok, chosen.article_id in answering, highlight))
     out = {}
     for key, rows in tally.items():

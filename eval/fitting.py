@@ -33,7 +33,7 @@ def jobs(options: S.Options, names) -> list[tuple]:
 
 
 def features_path(options: S.Options, names) -> Path:
-    key = hashlib.sha1(f"{sorted(names)}|{options.backend}|{F.DEPTH}|{F.EXPAND}".encode()).hexdigest()[:10]
+    key = hashlib.sha1(f"{sorted(names)}|{options.backend}|{F.DEPTH}|{F.EXPAND}|{F.FORMAT}".encode()).hexdigest()[:10]
     return options.folder(None, f"features-{key}").with_suffix(".pkl")
 
 

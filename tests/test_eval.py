@@ -203,3 +203,29 @@ def test_xquad_as_whole_articles(tmp_path):
         ("q1-vi-plain", "vi-plain", "Nam nao?", "xquad-00-00"),
         ("q2-vi-plain", "vi-plain", "Nam nao nua?", "xquad-00-01"),
     ]
+
+
+def test_the_fit_replays_the_assistants_choice_of_quote_and_highlight(builtin, questions):
+    """`python -m eval fit` chooses weights by replaying, from features measured once, which passage
+    and sentences the assistant would quote (eval/fit.py `choose`): for the built-in set's
+    stand-alone questions it must quote what `ask` quotes, or the weights are fitted to another
+    assistant. Questions asking when (a date looked for in the next passages) and who wrote an
+    article are chosen by rules the replay leaves to the assistant."""
+    from eval.fit import choose, measure, params_from
+
+    asked = [q for q in questions if q["answerable"] and not q.get("history")][:60]
+    compared = 0
+    for q in asked:
+        analysis = builtin.read(q["question"])
+        if analysis.kind in ("date", "author", "summary", "published"):
+            continue
+        sample = measure(builtin, q, "builtin", "dev")
+        chosen, mask = choose(sample, params_from(builtin.weights, analysis.language))
+        quote = builtin.ask(q["question"], k=1).quotes[0]
+        assert chosen.passage_id == quote.passage_id, q["question"]
+        starts = sorted(
+            s.start for s, on in zip(builtin.store.sentences([chosen.passage_id])[chosen.passage_id], mask) if on
+        )
+        assert starts == [start for start, _ in quote.highlights], q["question"]
+        compared += 1
+    assert compared >= 30
