@@ -304,6 +304,7 @@ def test_a_year_asked_is_not_answered_by_a_day_without_one_nor_a_score_by_any_nu
     assert english.abstained and english.decision.reason == "kind_missing"
     hour = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
     assert not hour.abstained
+    assert analyze("What time of year are the clams most plentiful?").grain is None  # a season, not a time of day
     # a score asked is a score, not another number of the same sentence; a quote without one is no answer
     score = counts_index.ask("Trận Barcelona gặp Alaves ở vòng 7 La Liga kết thúc với tỷ số bao nhiêu?")
     assert not score.abstained and score.short_answer is not None and score.short_answer.text == "1-1"
