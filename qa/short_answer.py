@@ -59,6 +59,8 @@ def _offsets_kept(pattern: re.Pattern, text: str) -> str:
 
 RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 triệu euro"
 NEAR = 6  # syllables around a candidate that are read for the question's words
+ORDINAL = _SHORT.get("short_answer.ordinal")
+ASKED_ORDINAL = _SHORT.pattern("short_answer.asked_ordinal")
 
 
 def _unit_end(part: str, end: int, words: int = UNIT_WORDS) -> int:
@@ -198,6 +200,18 @@ def _articles_digits(text: str, language: str) -> str:
     return re.sub(r"\d[\d.,]*\d", lambda m: m.group().translate(swap), text)
 
 
+def _ordinal_start(part: str, start: int, question: QuestionAnalysis) -> int:
+    """Where an ordinal starting at `start` ("thứ 3") starts with the noun it ranks, when the
+    question names that noun before its own ordinal ("vị trí thứ mấy") or counts it ("năm")."""
+    if ORDINAL is None or not part[start:].lower().startswith(f"{ORDINAL} "):
+        return start
+    asked = ASKED_ORDINAL.search(question.effective) if ASKED_ORDINAL is not None else None
+    words = asked.group("noun").lower().split() if asked else []
+    nouns = [" ".join(words[i:]) for i in range(len(words))] + list(question.counted)
+    before = part[:start].lower()
+    return next((start - len(n) - 1 for n in nouns if n and re.search(rf"(?<!\w){re.escape(n)}\s$", before)), start)
+
+
 def _compact(text: str) -> str:
     """Letters and digits only, accent-free and lower-case: a name as any spelling of it reads."""
     return re.sub(r"[\W_]+", "", plain_form(text.lower()))
@@ -273,6 +287,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     if before is not None:
         lead = before.search(part[:start])
         start = lead.start() if lead else start
+    if kind == "number":
+        start = _ordinal_start(part, start, question)
     if kind == "number":
         end = _unit_end(part, end, UNIT_WORDS - scaled)
         ranged = _range_end(part, end, pattern, searched)

@@ -25,13 +25,16 @@ def test_words_typed_with_diacritics_or_unknown_stay_as_typed():
 
 def test_a_question_phrase_is_put_back_as_it_is_written():
     """The news rarely asks: without the pack's question phrases, "bao nhieu khan gia" was "báo
-    nhiều khán giả" and "tong cong" the "tổng công" of "tổng công ty", which stays itself."""
+    nhiều khán giả", "tong cong" the "tổng công" of "tổng công ty", which stays itself, and "thu may"
+    the "thứ máy" (machine) of an ordinal asked."""
     restorer = Restorer(WEIGHTS)
     assert restorer.restore("bao nhieu khan gia da den san") == "bao nhiêu khán giả đã đến sân"
     assert restorer.restore("duoc binh chon o bao nhieu linh vuc") == "được bình chọn ở bao nhiêu lĩnh vực"
     assert restorer.restore("xu phat tong cong bao nhieu tien") == "xử phạt tổng cộng bao nhiêu tiền"
     assert restorer.restore("Tong cong ty Hang hai") == "Tổng công ty Hàng hải"
     assert restorer.restore("cau thu do mac ao so may").endswith("áo số mấy")
+    assert restorer.restore("atalanta len vi tri thu may o serie a").endswith("vị trí thứ mấy ở serie a")
+    assert restorer.restore("xep thu may chung cuoc") == "xếp thứ mấy chung cuộc"
 
 
 def test_the_passages_found_settle_what_the_news_alone_gets_wrong():

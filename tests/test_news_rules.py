@@ -203,6 +203,12 @@ def counts_index(fresh, tmp_path):
             "Liga. Trước đó 4 ngày, Barcelona thắng Juventus ở Champions League.",
         },
         {
+            "id": "serie-a",
+            "date": "20210419",
+            "title": "Atalanta thắng Juventus",
+            "text": "Chiến thắng này đã giúp Atalanta vượt qua Juventus để chiếm vị trí thứ 3 ở Serie A.",
+        },
+        {
             "id": "ban-dan",
             "date": "20210420",
             "title": "Ngành bán dẫn",
@@ -256,6 +262,8 @@ SHORT_ANSWERS = [
     # a price asked in English is a sum, not the "128GB" it names; "1,890" is the papers' "1.890"
     ("How much does a used iPhone 12 Pro Max 128GB sell for?", "khoảng 25,5 triệu đồng"),
     ("How many of Ca Mau's 1,890 provincial and district officials hold a B2 language certificate?", "117 người"),
+    # an ordinal with the noun it ranks, as the question names it
+    ("Sau khi thắng Juventus, Atalanta lên vị trí thứ mấy ở Serie A?", "vị trí thứ 3"),
 ]
 
 
