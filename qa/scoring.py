@@ -85,6 +85,8 @@ class Scorer:
         needed = list(question.content)
         needed_weights = self.store.idf(needed) if needed else np.zeros(0)
         margin = self.weights.value("scoring", "second_highlight_margin", lang)
+        measure_novel = bool(kind) and (self.all_features or bool(w_novel))
+        measure_timed = bool(question.times) and (self.all_features or bool(w_time))
         out = []
         for hit in hits:
             passage = passages.get(hit.passage_id)
@@ -106,8 +108,9 @@ class Scorer:
                 )
                 has = float(bool(kind) and has_kind(text, kind))
                 said = float(bool(person) and describes(text, person))
-                novel = float(bool(kind) and novel_kind(text, kind, question.effective))
-                timed = float(bool(question.times) and bool(question.times & times_named(text)))
+                # features whose weight is 0 are measured only for fitting
+                novel = float(measure_novel and novel_kind(text, kind, question.effective))
+                timed = float(measure_timed and bool(question.times & times_named(text)))
                 tallied = float(counts(text, counted))
                 score = dense + w_lexical * overlap
                 if similarity is not None and w_sentence_alignment:
