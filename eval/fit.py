@@ -236,8 +236,7 @@ def scores_of(samples: list[Sample], p: Params) -> dict[tuple[str, str], dict[st
             tally[(sample.dataset, sample.group)].append((False, False, False))
             continue
         highlight = bool(chosen.ok and chosen.sentence_ok[mask].any()) if len(mask) else chosen.ok
-        answering = sample.answering or {sample.article_id}
-        tally[(sample.dataset, sample.group)].append((chosen.ok, chosen.article_id in answering, highlight))
+        tally[(sample.dataset, sample.group)].append((chosen.ok, chosen.article_id in sample.answering, highlight))
     out = {}
     for key, rows in tally.items():
         a = np.array(rows, float)

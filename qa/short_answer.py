@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import ANSWERS, counting
+from qa.checks import ANSWERS, HOLDS, counting
 from qa.evidence import Evidence
 from qa.lang import languages
 from qa.people import persons_in, places
@@ -32,7 +32,7 @@ for _kind in ("place", "organisation"):  # kinds sentences are not scored by, on
     if (_unscored := _SHORT.pattern(f"short_answer.{_kind}")) is not None:
         SPANS[_kind] = _unscored
 # a grain asked is cut as the highlight holds it ("1-1" for "tỷ số bao nhiêu": `holds.score`)
-GRAINS = {grain: _SHORT.pattern(f"holds.{grain}") for grain in ("score",) if _SHORT.pattern(f"holds.{grain}")}
+GRAINS = {grain: HOLDS[grain] for grain in ("score",) if HOLDS.get(grain) is not None}
 # what a place is, written before its name ("đảo Catanduanes", "huyện Mường Lát")
 PLACE_WORD = re.compile(rf"(?:{_SHORT.expand(_SHORT.get('short_answer.place_words', '(?!)'))})\s+")
 _AFTER_DATE, _RANGE_WORDS = _SHORT.get("short_answer.after_date"), _SHORT.get("short_answer.range_to")
@@ -289,7 +289,6 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         start = lead.start() if lead else start
     if kind == "number":
         start = _ordinal_start(part, start, question)
-    if kind == "number":
         end = _unit_end(part, end, UNIT_WORDS - scaled)
         ranged = _range_end(part, end, pattern, searched)
         end = _unit_end(part, ranged) if ranged > end else end
