@@ -50,6 +50,25 @@ def grain_asked(question: str, pack: LanguagePack, kind: str | None) -> str | No
     return next((grain for grain, pattern in grains.items() if pattern.search(question)), None)
 
 
+def measures_asked(question: str, pack: LanguagePack, kind: str | None, counted: tuple[str, ...]) -> frozenset[str]:
+    """What a number question measures ("bao nhiêu năm" a duration, "how far" a length), from its
+    words (`[measures.asked]`) and from the unit it counts (the articles' `[measures.units]`)."""
+    if kind != "number":
+        return frozenset()
+    said = {measure for measure, pattern in pack.measures_asked.items() if pattern.search(question)}
+    return frozenset(said | {m for noun in counted if (m := measure_of(noun))})
+
+
+def measure_of(unit: str) -> str | None:
+    """The measure a unit of the articles' language is of ("tuổi" -> "age"), None for a thing counted."""
+    return L.cached("unit measures", _unit_measures).get(unit.lower())
+
+
+def _unit_measures() -> dict[str, str]:
+    units = L.articles.get("measures.units", {})
+    return {u.lower(): measure for measure, words in units.items() for u in words.split("|")}
+
+
 def counted_nouns(question: str, pack: LanguagePack, kind: str | None) -> tuple[str, ...]:
     """What a count question counts, in the articles' words, as a number that answers it is
     followed by ("bao nhiêu ngày" -> ("ngày",), "how many soldiers" -> ("binh sĩ", "quân nhân"),
@@ -180,6 +199,7 @@ class QuestionAnalysis:
     times: frozenset[str] = frozenset()  # the days ("29/4") and years ("2021") the question names
     counted: tuple[str, ...] = ()  # what a count question counts, in the articles' words (`counted_nouns`)
     grain: str | None = None  # the grain of the fact asked: "year", "time", "score" (`grain_asked`)
+    measures: frozenset[str] = frozenset()  # what a number question measures (`measures_asked`)
 
     @property
     def held(self) -> str | None:
@@ -242,6 +262,7 @@ def analyze(effective: str, language: str | None = None, asked: str | None = Non
     asked = effective if asked is None else asked
     bridged = bridge(effective, pack) if pack.bridged else None
     kind = kind_asked(effective, pack)
+    counted = counted_nouns(effective, pack, kind)
     return QuestionAnalysis(
         asked=asked,
         effective=effective,
@@ -253,6 +274,7 @@ def analyze(effective: str, language: str | None = None, asked: str | None = Non
         terms=bridged.terms if bridged else tuple(search_terms(effective)),
         bridge=bridged,
         times=times_named(effective),
-        counted=counted_nouns(effective, pack, kind),
+        counted=counted,
         grain=grain_asked(effective, pack, kind),
+        measures=measures_asked(effective, pack, kind, counted),
     )

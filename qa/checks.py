@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.analysis import QuestionAnalysis, years_in
+from qa.analysis import QuestionAnalysis, measure_of, years_in
 from qa.evidence import Evidence
 from qa.glossary import Glossary
 from qa.lang import languages
@@ -78,14 +78,77 @@ def holds(text: str, kind: str) -> bool:
     return bool(HOLDS[kind].search(countable(text) if kind == "number" else text))
 
 
-def holds_kind_asked(evidence: Evidence, kind: str | None) -> bool:
+def holds_kind_asked(evidence: Evidence, kind: str | None, question: QuestionAnalysis | None = None) -> bool:
     """False when the question asks for a date, a number, a sum of money or the article's author
     and the highlight holds none (`holds.<kind>`, wider than `answers.<kind>`): a quote about the
     right topic that cannot answer ("Bao nhiêu người tham dự?" quoting the guest list; "who wrote
-    it?" of an article without a byline)."""
+    it?" of an article without a byline). A number or a sum the `question` states itself does not
+    answer it ("vòng 10" for "Bao nhiêu khán giả đến xem trận vòng 10?"), nor a number in another
+    measure than the one asked ("25 tuổi" for "bao nhiêu năm tù")."""
     if kind == "author":
         return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
-    return kind not in HOLDS or any(holds(t, kind) for t in evidence.highlighted_text)
+    if kind not in HOLDS:
+        return True
+    if kind not in NOVEL_KINDS or question is None:
+        return any(holds(t, kind) for t in evidence.highlighted_text)
+    stated = stated_numbers(question.effective)
+    return any(holds_new(t, kind, stated, question.measures) for t in evidence.highlighted_text)
+
+
+NOVEL_KINDS = ("number", "amount")
+NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
+WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")
+WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
+
+
+def numerals_in_words(text: str) -> list[tuple[int, set[tuple[str, str]]]]:
+    """Each numeral of `text` (by its start), with the word before it and the word after it:
+    {("vòng", "10"), ("10", "ls")}."""
+    lowered, found = text.lower(), []
+    for m in NUMERAL.finditer(lowered):
+        before = WORD_BEFORE.search(lowered, max(0, m.start() - 40), m.start())
+        after = WORD_AFTER.match(lowered, m.end())
+        found.append(
+            (m.start(), {p for p in ((before and before[1], m[0]), (m[0], after and after[1])) if None not in p})
+        )
+    return found
+
+
+def stated_numbers(question: str) -> set[tuple[str, str]]:
+    """The numbers `question` says, each with a word beside it ("vòng 10", "10 v")."""
+    return set().union(*(pairs for _, pairs in numerals_in_words(question)))
+
+
+def holds_new(text: str, kind: str, stated: set[tuple[str, str]], measures: frozenset[str] = frozenset()) -> bool:
+    """`text` holds what answers `kind` other than a number the question says with the same word
+    beside it (the "vòng 10" it names, not the "2 lần" it asks of "2 tàu sân bay"), and other than
+    a number in a unit of another measure than `measures`, the ones asked."""
+    text = countable(text) if kind == "number" else text
+    numerals = numerals_in_words(text)
+    for m in HOLDS[kind].finditer(text):
+        if measures:
+            measure = unit_measure(text, m.start(), m.end())
+            if measure and measure not in measures:
+                continue
+        inside = [pairs for start, pairs in numerals if m.start() <= start < m.end()]
+        if not inside or any(not (pairs & stated) for pairs in inside):
+            return True
+    return False
+
+
+_SCALES = ARTICLES.get("fragments.scales", "")
+UNIT_AFTER = re.compile(rf"\s*(?:(?:{_SCALES})\s+)*(%|[^\W\d_]+(?:\s+[^\W\d_]+)?)")
+RANKED_BEFORE = re.compile(rf"([^\W\d_]+)\s+(?:{ARTICLES.get('short_answer.ordinal', 'thứ')})\s*$")
+
+
+def unit_measure(text: str, start: int, end: int) -> str | None:
+    """What the number at `text[start:end]` measures, by the unit after it (scales aside: "4 tỷ năm
+    tuổi" is an age) or, for an ordinal, the noun it ranks ("năm thứ 3"); None for a thing counted."""
+    unit = UNIT_AFTER.match(text, end)
+    if unit and (measure := measure_of(unit[1]) or measure_of(unit[1].split()[0])):
+        return measure
+    ranked = RANKED_BEFORE.search(text, max(0, start - 30), start)
+    return measure_of(ranked[1]) if ranked else None
 
 
 def speaks_of_years_asked(evidence: Evidence, asked: frozenset[int] | set[int]) -> bool:

@@ -35,7 +35,7 @@ def measure(
         alignment=round(topic.alignment, 4),
         # the years the user asks about now ("What did they sign in 2023?"), not those of the
         # turn before that the rewritten query may carry
-        asked_kind_found=holds_kind_asked(top, question.held) and names_the_body(top, question.effective),
+        asked_kind_found=holds_kind_asked(top, question.held, question) and names_the_body(top, question.effective),
         years_found=speaks_of_years_asked(top, question.years),
         # "Tô Lâm là ai?" answered by "Tô Lâm, Bộ trưởng Bộ Công an": the articles say who,
         # however loosely the rest of the sentence matches the question

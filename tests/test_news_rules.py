@@ -9,7 +9,7 @@ import pytest
 
 from eval.runner import load_nonsense
 from qa.analysis import analyze
-from qa.checks import counts
+from qa.checks import counts, holds_new, stated_numbers, unit_measure
 from qa.ingest import make_article
 
 LEAD = (
@@ -301,6 +301,30 @@ def test_a_count_of_what_is_asked_is_not_any_number():
     assert not counts("biến thể Covid-19 ngày càng lan rộng", ("ngày",))  # the digits of a name
 
 
+def test_a_number_the_question_says_or_one_of_another_measure_does_not_answer_it():
+    """The highlight must hold a number other than those the question says with the same word beside
+    them ("vòng 10"), and not one in a unit of another measure than the one asked ("3 tuổi" for "bao
+    nhiêu ngày"); a number of a thing counted ("842 người") answers any count."""
+
+    def answers(question: str, sentence: str) -> bool:
+        asked = analyze(question)
+        return holds_new(sentence, "number", stated_numbers(asked.effective), asked.measures)
+
+    crowd = "Bao nhiêu khán giả đến sân Pleiku xem HAGL gặp CLB Hà Nội ở vòng 10 V-League 2021?"
+    assert not answers(crowd, "Trận đấu được mong đợi nhất ở vòng 10 V-League 2021 là HAGL gặp CLB Hà Nội.")
+    assert answers(crowd, "Có 10.000 khán giả đến sân Pleiku xem trận đấu ở vòng 10.")
+    twice = "Năm 2020 Hải quân Mỹ mấy lần đưa cùng lúc 2 tàu sân bay tới Biển Đông?"
+    assert answers(twice, "Năm 2020, Hải quân Mỹ đã 2 lần đưa cùng lúc 2 tàu sân bay tới Biển Đông.")
+    days = "Bé trai bị chó cắn phải nằm viện điều trị bao nhiêu ngày?"
+    assert analyze(days).measures == {"duration"}
+    assert not answers(days, "Bé trai 3 tuổi ở Hà Tĩnh bị chó nhà hàng xóm cắn.")
+    assert answers(days, "Sau 2 tuần nằm viện, bé đã được xuất viện.")
+    assert not answers("How long was the doctor suspended for?", "Bác sĩ V.P. bị tố cáo bởi em L. (17 tuổi).")
+    assert answers("How many staff attended the conference?", "Hội nghị có 842 người tham dự.")
+    assert {"age", "duration"} <= analyze("How old are the fossils?").measures  # told in years
+    assert unit_measure("4 tỷ năm tuổi", 0, 1) == "age" and unit_measure("năm thứ 3 liên tiếp", 8, 9) == "duration"
+
+
 def test_a_year_asked_is_not_answered_by_a_day_without_one_nor_a_score_by_any_number(counts_index):
     """ "năm nào" asks for a year ([grain]): a day and month alone do not say it, though they
     answer "ngày nào"; a time of day answers "mấy giờ", a score "tỷ số bao nhiêu"."""
@@ -318,6 +342,10 @@ def test_a_year_asked_is_not_answered_by_a_day_without_one_nor_a_score_by_any_nu
     assert not score.abstained and score.short_answer is not None and score.short_answer.text == "1-1"
     other = counts_index.ask("Barcelona thắng Juventus ở Champions League với tỷ số bao nhiêu?")
     assert other.abstained and other.decision is not None and other.decision.reason == "kind_missing"
+    # an age does not say how long the boy stayed in hospital
+    stay = counts_index.ask("Bé trai bị chó cắn thủng khí quản phải nằm viện điều trị bao nhiêu ngày?")
+    assert stay.quotes[0].article_id == "cho-can"
+    assert stay.abstained and stay.decision is not None and stay.decision.reason == "kind_missing"
 
 
 def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbers(counts_index):
@@ -329,3 +357,4 @@ def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbe
     assert sites.signals is not None and not sites.signals.count_found
     visitors = counts_index.ask("Quý 1/2021 Hà Nam đón bao nhiêu lượt khách du lịch?")
     assert not visitors.abstained and visitors.signals.count_found
+

@@ -134,6 +134,14 @@ class LanguagePack:
         )
 
     @property
+    def measures_asked(self) -> dict[str, re.Pattern]:
+        """What a number question measures ("length") -> the pattern of a question asking it."""
+        return self.languages.cached(
+            (self.code, "measures"),
+            lambda: {measure: self.compile(spec) for measure, spec in self.get("measures.asked", {}).items()},
+        )
+
+    @property
     def messages(self) -> dict[str, str]:
         return self.get("messages", {})
 
