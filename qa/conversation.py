@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from qa.lang import LanguagePack, languages, leftmost
-from qa.people import PERSON_QUESTION, QUESTION_WORDS, gender_of, may_be, names_in, persons_in, who_is
+from qa.people import PERSON_QUESTION, QUESTION_WORDS, gender_of, may_be, names_in, persons_in, places, who_is
 from qa.text import UPPER, YEAR_PATTERN, letters_pack, syllables
 
 L = languages()
@@ -263,7 +263,9 @@ def rewrite(question: str, previous: Turn | None, previous_answer: str = "") -> 
         context = f"{asked} {previous_answer}"
         # each name looked up once, and only until one fits: a look-up scans the whole context, so
         # a name repeated a thousand times in a long question once cost a thousand scans
-        person = next((c for c in dict.fromkeys(candidates) if may_be(pronoun, gender_of(c, context))), None)
+        # a pronoun for a person never stands for a country ("than him" after "… the Chinese actor")
+        people = [c for c in dict.fromkeys(candidates) if c.lower() not in places()]
+        person = next((c for c in people if may_be(pronoun, gender_of(c, context))), None)
         if person:  # named, the person stands for themself, as a named thing does above
             return anaphora.sub(lambda m: _as_pronoun(m, person), q, count=1)
     # "nó" after "Luật An ninh mạng có hiệu lực khi nào?" is the law, "it" after "… the ESIWA

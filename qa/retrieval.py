@@ -186,8 +186,9 @@ class Retriever:
         prefer_article: str | None = None,
         dates: DateRange | None = None,
     ) -> list[Hit]:
-        """Best passages first. `prefer_article` (the article a conversation is about) gets a small
-        boost; `dates` keeps only articles published then (inside both searches)."""
+        """Best passages first. `prefer_article` (the article a conversation is about) is searched
+        whole, its passages boosted; `dates` keeps only articles published then (inside both
+        searches)."""
         if top_k <= 0:
             raise ValueError("top_k must be greater than 0")
         vector = self.encode_question(question).search if query_vector is None else query_vector
@@ -195,6 +196,9 @@ class Retriever:
         dense_ids, dense_scores = self.store.search_dense(vector, depth, dates)
         lex_ids, lex_scores = self.store.search_lexical(list(question.terms), depth, dates)
         candidates = list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()]))
+        preferred = set(self.store.article_passage_ids(prefer_article)) if prefer_article else set()
+        if preferred and candidates:  # the article a conversation is on is always searched
+            candidates += sorted(preferred.difference(candidates))
         if not candidates:
             return []
         dense = self._cosines(vector, candidates, dict(zip(dense_ids.tolist(), dense_scores.tolist())))
@@ -213,7 +217,6 @@ class Retriever:
         hits = [Hit(pid, float(s), float(d), float(x)) for pid, s, d, x in zip(candidates, fused, dense, lexical)]
         if prefer_article:
             boost = self.weights.value("retrieval", "conversation_boost")
-            preferred = set(self.store.article_passage_ids(prefer_article))
             for hit in hits:
                 if hit.passage_id in preferred:
                     hit.boosts["conversation"] = boost

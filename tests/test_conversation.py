@@ -106,6 +106,14 @@ def test_pronoun_resolves_to_the_person_in_the_previous_answer():
     assert rewritten == "Tô Lâm đề nghị EU điều gì?"
 
 
+def test_a_pronoun_for_a_person_is_never_a_country():
+    """ "him" after a question about a Chinese actor is the actor, not "Trung Quốc", the name the
+    answer's sentence opens with."""
+    answer = "Trung Quốc: vợ ba của nam diễn viên Wang Gang là Lý Nhân, kém ông 20 tuổi."
+    rewritten = rewrite("How much younger than him is she?", turn("Who is the third wife of Wang Gang?"), answer)
+    assert "Trung Quốc" not in rewritten
+
+
 def test_history_accepts_strings_and_chat_messages():
     history = [
         "Một?",

@@ -358,3 +358,18 @@ def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbe
     visitors = counts_index.ask("Quý 1/2021 Hà Nam đón bao nhiêu lượt khách du lịch?")
     assert not visitors.abstained and visitors.signals.count_found
 
+
+def test_the_article_a_conversation_is_on_is_searched_whole(counts_index):
+    """A follow-up's answer may share no word with the follow-up ("How much of it was in cash?"): the
+    passages of the article the conversation is on join the candidates however few the searches
+    bring, and are boosted."""
+    narrow = counts_index.derive(weights=counts_index.weights.replace("retrieval", "candidates", 1))
+    question = narrow.read("Rau bông tuyết bán giá bao nhiêu một cân?")
+    on = set(narrow.store.article_passage_ids("cho-can"))
+    vector = narrow.retriever.encode_question(question).search
+    dense, lexical = narrow.store.search_dense(vector, 3)[0], narrow.store.search_lexical(list(question.terms), 3)[0]
+    searched = {*dense.tolist(), *lexical.tolist()}
+    assert not on & searched
+    followed = narrow.retriever.run(question, top_k=3, prefer_article="cho-can")
+    assert on <= {h.passage_id for h in followed}
+    assert all(h.boosts.get("conversation") for h in followed if h.passage_id in on)
