@@ -17,6 +17,8 @@ L = languages()
 # Below this share of letters among the characters typed (spaces aside), the input is symbols, not a
 # question: the 241 built-in, 444 news and 2,380 XQuAD questions all have more than 0.7.
 LETTER_SHARE = 0.5
+MARKUP = re.compile(r"<[^<>]*>")  # an HTML tag ("<script>", "</b>")
+CODE = [p for pack in L if (p := pack.pattern("detection.code"))]
 # Questions about an article itself, answered from its opening: its gist, its date.
 ABOUT_ARTICLE = ("summary", "published")
 # A span of years ("2020-2024", "từ năm 2000 đến năm 2005") holds every year in it; a single year
@@ -234,13 +236,16 @@ class QuestionAnalysis:
         return self.content
 
     def looks_like_text(self) -> bool:
-        """Not symbols, not one word over and over: "????", "SELECT * FROM t; --" and "a a a …" are
-        no questions (letters under `LETTER_SHARE` of what is typed, or a long run of at most two
+        """Not symbols, not code, not one word over and over: "????", "<script>alert(1)</script>",
+        "DROP TABLE passages;" and "a a a …" are no questions (letters, markup tags aside, under
+        `LETTER_SHARE` of what is typed; a pack's `detection.code`; a long run of at most two
         distinct words)."""
         typed = [c for c in self.asked if not c.isspace()]
-        letters = sum(c.isalpha() for c in typed)
+        letters = sum(c.isalpha() for c in MARKUP.sub(" ", self.asked))
         words = syllables(self.asked)
         if not typed or letters / len(typed) < LETTER_SHARE:
+            return False
+        if any(pattern.search(self.asked) for pattern in CODE):
             return False
         return not (len(words) >= 10 and len(set(words)) <= 2)
 
