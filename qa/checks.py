@@ -171,6 +171,9 @@ def _has_word(text: str, words: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
+SHORT_NAME = re.compile(r"(?P<full>.+?)\s*\((?P<short>[^()]+)\)")
+
+
 def names_the_body(evidence: Evidence, question: str) -> bool:
     """False when the question asks who holds an office of a named body (a pack's
     `people.office_holder`) and the highlight does not name that body by its distinctive words:
@@ -183,8 +186,12 @@ def names_the_body(evidence: Evidence, question: str) -> bool:
         return True
     generic = pack.words("words.generic_body_words")
     if not pack.bridged:
-        words = [w for w in re.findall(rf"[{UPPER}]\w*", match.group("body")) if w not in generic]
-        return all(_has_word(text, w) for w in words)
+        # a body said with its short name ("Tổng Công ty Hàng hải Việt Nam (VIMC)") is named by either
+        names = SHORT_NAME.fullmatch(match.group("body").strip())
+        bodies = [names["full"], names["short"]] if names else [match.group("body")]
+        return any(
+            all(_has_word(text, w) for w in re.findall(rf"[{UPPER}]\w*", body) if w not in generic) for body in bodies
+        )
 
     def named(words: str) -> bool:  # capitalised as names are: "Bộ Ngoại giao", "Hà Lan", "EU"
         return any(_has_word(text, w) for w in {words[0].upper() + words[1:], words.title(), words.upper()})

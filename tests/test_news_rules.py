@@ -209,6 +209,19 @@ def counts_index(fresh, tmp_path):
             "text": "Chiến thắng này đã giúp Atalanta vượt qua Juventus để chiếm vị trí thứ 3 ở Serie A.",
         },
         {
+            "id": "vimc",
+            "date": "20210428",
+            "title": "Hàng hải chịu ảnh hưởng của dịch",
+            "text": "Ông Nguyễn Cảnh Tĩnh - Tổng giám đốc VIMC - cho biết Covid-19 khiến ngành hàng hải Việt Nam chịu "
+            "ảnh hưởng nặng nề.",
+        },
+        {
+            "id": "fe-credit",
+            "date": "20210429",
+            "title": "VPBank bán vốn FE Credit",
+            "text": "Ông Nguyễn Đức Vinh, CEO VPBank, cho biết ngân hàng đã hoàn tất việc bán 49% vốn FE Credit.",
+        },
+        {
             "id": "ban-dan",
             "date": "20210420",
             "title": "Ngành bán dẫn",
@@ -357,6 +370,16 @@ def test_a_count_the_article_never_gives_is_withheld_though_it_gives_other_numbe
     assert sites.signals is not None and not sites.signals.count_found
     visitors = counts_index.ask("Quý 1/2021 Hà Nam đón bao nhiêu lượt khách du lịch?")
     assert not visitors.abstained and visitors.signals.count_found
+
+
+def test_who_holds_an_office_is_answered_with_the_body_by_its_full_or_short_name(counts_index):
+    """ "Tổng Công ty Hàng hải Việt Nam (VIMC)" is named by "VIMC" too; the CEO of VPBank is not the
+    chief executive of FE Credit, whose stake the same sentence speaks of."""
+    vimc = counts_index.ask("Ai đang là Tổng giám đốc Tổng Công ty Hàng hải Việt Nam (VIMC)?")
+    assert not vimc.abstained and vimc.short_answer is not None and "Nguyễn Cảnh Tĩnh" in vimc.short_answer.text
+    other = counts_index.ask("Who is the chief executive of FE Credit?")
+    assert other.quotes[0].article_id == "fe-credit"
+    assert other.abstained and other.decision is not None and other.decision.reason == "kind_missing"
 
 
 def test_the_article_a_conversation_is_on_is_searched_whole(counts_index):
