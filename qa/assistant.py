@@ -339,7 +339,7 @@ class Assistant:
         elif self.weights.value("scoring", "kind_in_article", lang):
             margin = self.weights.value("scoring", "kind_sentence_margin", lang)
             nearby = self.weights.value("scoring", "date_nearby", lang) if question.kind == "date" else None
-            evidence = kind_first(evidence, question.held, nearby, margin)
+            evidence = kind_first(evidence, question.held, nearby, margin, question)
         elif question.kind == "date":
             evidence = date_first(evidence, self.weights.value("scoring", "date_nearby", lang), question.held or "date")
         answer = Answer(question.asked, abstained=True, language=question.language, effective_query=question.effective)

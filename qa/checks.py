@@ -87,12 +87,16 @@ def holds_kind_asked(evidence: Evidence, kind: str | None, question: QuestionAna
     measure than the one asked ("25 tuổi" for "bao nhiêu năm tù")."""
     if kind == "author":
         return any(is_byline(evidence.passage.text, s.start, s.end) for s in evidence.highlighted())
+    return any(holds_asked(t, kind, question) for t in evidence.highlighted_text)
+
+
+def holds_asked(text: str, kind: str | None, question: QuestionAnalysis | None = None) -> bool:
+    """`text` holds what answers `kind` as `question` asks it (`holds_kind_asked`, for one text)."""
     if kind not in HOLDS:
         return True
     if kind not in NOVEL_KINDS or question is None:
-        return any(holds(t, kind) for t in evidence.highlighted_text)
-    stated = stated_numbers(question.effective)
-    return any(holds_new(t, kind, stated, question.measures) for t in evidence.highlighted_text)
+        return holds(text, kind)
+    return holds_new(text, kind, stated_numbers(question.effective), question.measures)
 
 
 NOVEL_KINDS = ("number", "amount")
