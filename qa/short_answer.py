@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import ANSWERS, HOLDS, counting
+from qa.checks import ANSWERS, HOLDS, counting, unit_measure
 from qa.evidence import Evidence
 from qa.lang import languages
 from qa.people import persons_in, places
@@ -221,7 +221,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     """The fact a date, number, amount, person, place or organisation question asks for, read off
     the highlighted sentence(s): of the spans the articles' pack cuts there that the question does
     not say already, a count of what the question counts before any other count ("45 ngày" for "bao
-    nhiêu ngày", not "2 tàu"), a name after a title before other capitalised words, then the one
+    nhiêu ngày", not "2 tàu") and one in the measure asked before one in another ("4 năm", not "6
+    tuổi", for how long), a name after a title before other capitalised words, then the one
     with most of the question's content words around it, the closest on a tie; with the words
     before it that qualify it, the range it opens and, for a count, its unit after it."""
     kind = question.grain if question.grain in GRAINS else question.kind
@@ -265,17 +266,20 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             hits = [d for side in (left, right) for d, w in enumerate(side) if plain_form(w) in wanted]
             closeness = sum(1 / (1 + d) for d in hits)
             of_counted = counted is not None and _counts(counted, part, start, end)
+            # a number in the measure asked, or in none, before one in another ("4 năm", not "6 tuổi", for how long)
+            measure = unit_measure(part, start, end) if kind == "number" and question.measures else None
+            fits = measure is None or measure in question.measures
             if kind == "place":
                 preferred = _place_preference(part[start:end], asked)
             elif kind == "person":  # a name after a title, then one of several words ("Ajmal Khan"), then one word
                 preferred = ((start, end) in titled, " " in part[start:end].strip())
             else:
                 preferred = (False, False)
-            rank = (news, of_counted, preferred, len(hits), closeness, -len(candidates))
+            rank = (news, fits, of_counted, preferred, len(hits), closeness, -len(candidates))
             candidates.append((*rank, sentence, part, searched, start, end))
     if not candidates:
         return None
-    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:6])
+    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:7])
     scaled = " " in part[start:end].strip()  # "4 triệu": the scale is one of its unit's words
     # the noun counted is said whole, capitalised or not ("3 Phó chủ tịch", "9 trường hợp F1")
     said = counted.match(part, start) if counted is not None else None

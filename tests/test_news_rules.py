@@ -253,6 +253,8 @@ SHORT_ANSWERS = [
     ("Siêu bão Goni đổ bộ vào đảo nào của Philippines?", "đảo Catanduanes"),
     # a unit runs on to no name, and to no word that opens another value
     ("Bạn trai của Jennifer Lopez kém cô bao nhiêu tuổi?", "6 tuổi"),
+    # a number in the measure asked before one in another: how long is not an age
+    ("How long had Jennifer Lopez and Alex Rodriguez been dating when they split?", "4 năm hò hẹn"),
     ("Năm 2015 ngành ô tô Trung Quốc sản xuất bao nhiêu chiếc xe?", "hơn 10 triệu chiếc"),
     # a day written out, a year before 1900 alone, a temperature with its unit
     ("BSkyB thông báo ý định thay thế các kênh truyền hình mặt đất khi nào?", "Vào ngày 8 tháng 2 năm 2007"),
@@ -285,7 +287,7 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     for question, expected in SHORT_ANSWERS:
         short = counts_index.ask(question).short_answer
         assert short is not None and short.text == expected, (question, short)
-    hospital = counts_index.ask(SHORT_ANSWERS[9][0]).short_answer
+    hospital = counts_index.ask(SHORT_ANSWERS[10][0]).short_answer
     assert hospital is not None and hospital.kind == "organisation"
 
 
