@@ -209,6 +209,13 @@ def counts_index(fresh, tmp_path):
             "text": "Chiến thắng này đã giúp Atalanta vượt qua Juventus để chiếm vị trí thứ 3 ở Serie A.",
         },
         {
+            "id": "saki-sudo",
+            "date": "20210429",
+            "title": "Triệu phú Nhật bị đầu độc",
+            "text": "Năm 2018, triệu phú Kosuke Nozaki qua đời; cảnh sát Nhật Bản vừa bắt giữ vợ ông, Saki Sudo, 25 "
+            "tuổi. Năm 1999, Saki Sudo chuyển đến Tokyo.",
+        },
+        {
             "id": "vimc",
             "date": "20210428",
             "title": "Hàng hải chịu ảnh hưởng của dịch",
@@ -349,6 +356,10 @@ def test_a_year_asked_is_not_answered_by_a_day_without_one_nor_a_score_by_any_nu
     assert not day.abstained and day.short_answer is not None and day.short_answer.text == "Ngày 19/4"
     english = counts_index.ask("In what year was 108 Military Central Hospital founded?")
     assert english.abstained and english.decision.reason == "kind_missing"
+    # a birth year asked is answered by a birth, not by another year of the person's story
+    assert analyze("In what year was Minister To Lam born?").grain == "birth"
+    born = counts_index.ask("Saki Sudo sinh năm nào?")
+    assert born.abstained and born.decision is not None and born.decision.reason == "kind_missing"
     hour = counts_index.ask("Siêu bão Goni đổ bộ vào Philippines lúc mấy giờ?")
     assert not hour.abstained
     assert analyze("What time of year are the clams most plentiful?").grain is None  # a season, not a time of day
