@@ -21,6 +21,17 @@ ANSWERS = {kind: ARTICLES.pattern(f"answers.{kind}") for kind in ARTICLES.get("a
 HOLDS = {kind: ARTICLES.pattern(f"holds.{kind}") for kind in ARTICLES.get("holds", {})}
 BYLINE = re.compile(rf"[{UPPER}]\w*(?: [{UPPER}]\w*){{0,3}}")
 OFFICE_HOLDERS = [(p, p.pattern("people.office_holder")) for p in L if p.pattern("people.office_holder")]
+# The kinds whose answer is a number, which the question's own numbers do not give; a numeral, and
+# the words beside it; the unit after a number (scales aside), or the noun an ordinal ranks.
+NOVEL_KINDS = ("number", "amount")
+NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
+WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")
+WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
+_SCALES = ARTICLES.get("fragments.scales", "")
+UNIT_AFTER = re.compile(rf"\s*(?:(?:{_SCALES})\s+)*(%|[^\W\d_]+(?:\s+[^\W\d_]+)?)")
+RANKED_BEFORE = re.compile(rf"([^\W\d_]+)\s+(?:{ARTICLES.get('short_answer.ordinal', 'thứ')})\s*$")
+# a body said with its short name after it: "Tổng Công ty Hàng hải Việt Nam (VIMC)"
+SHORT_NAME = re.compile(r"(?P<full>.+?)\s*\((?P<short>[^()]+)\)")
 
 
 def countable(text: str) -> str:
@@ -99,12 +110,6 @@ def holds_asked(text: str, kind: str | None, question: QuestionAnalysis | None =
     return holds_new(text, kind, stated_numbers(question.effective), question.measures)
 
 
-NOVEL_KINDS = ("number", "amount")
-NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
-WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")
-WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
-
-
 def numerals_in_words(text: str) -> list[tuple[int, set[tuple[str, str]]]]:
     """Each numeral of `text` (by its start), with the word before it and the word after it:
     {("vòng", "10"), ("10", "ls")}."""
@@ -140,11 +145,6 @@ def holds_new(text: str, kind: str, stated: set[tuple[str, str]], measures: froz
     return False
 
 
-_SCALES = ARTICLES.get("fragments.scales", "")
-UNIT_AFTER = re.compile(rf"\s*(?:(?:{_SCALES})\s+)*(%|[^\W\d_]+(?:\s+[^\W\d_]+)?)")
-RANKED_BEFORE = re.compile(rf"([^\W\d_]+)\s+(?:{ARTICLES.get('short_answer.ordinal', 'thứ')})\s*$")
-
-
 def unit_measure(text: str, start: int, end: int) -> str | None:
     """What the number at `text[start:end]` measures, by the unit after it (scales aside: "4 tỷ năm
     tuổi" is an age) or, for an ordinal, the noun it ranks ("năm thứ 3"); None for a thing counted."""
@@ -173,9 +173,6 @@ def speaks_of_years_asked(evidence: Evidence, asked: frozenset[int] | set[int]) 
 def _has_word(text: str, words: str) -> bool:
     """`words` stands in `text` as whole words (case as given)."""
     return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
-
-
-SHORT_NAME = re.compile(r"(?P<full>.+?)\s*\((?P<short>[^()]+)\)")
 
 
 def names_the_body(evidence: Evidence, question: str) -> bool:
