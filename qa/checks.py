@@ -6,6 +6,7 @@ asked about is. Each reads the articles' language's patterns (qa/lang: [answers]
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from qa.analysis import QuestionAnalysis, measure_of, years_in
@@ -123,12 +124,16 @@ def numerals_in_words(text: str) -> list[tuple[int, set[tuple[str, str]]]]:
     return found
 
 
-def stated_numbers(question: str) -> set[tuple[str, str]]:
-    """The numbers `question` says, each with a word beside it ("vòng 10", "10 v")."""
-    return set().union(*(pairs for _, pairs in numerals_in_words(question)))
+@lru_cache(maxsize=256)
+def stated_numbers(question: str) -> frozenset[tuple[str, str]]:
+    """The numbers `question` says, each with a word beside it ("vòng 10", "10 v"); read once per
+    question, however many sentences are checked against it."""
+    return frozenset().union(*(pairs for _, pairs in numerals_in_words(question)))
 
 
-def holds_new(text: str, kind: str, stated: set[tuple[str, str]], measures: frozenset[str] = frozenset()) -> bool:
+def holds_new(
+    text: str, kind: str, stated: AbstractSet[tuple[str, str]], measures: frozenset[str] = frozenset()
+) -> bool:
     """`text` holds what answers `kind` other than a number the question says with the same word
     beside it (the "vòng 10" it names, not the "2 lần" it asks of "2 tàu sân bay"), and other than
     a number in a unit of another measure than `measures`, the ones asked."""
