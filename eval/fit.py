@@ -30,8 +30,9 @@ from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES,
 DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
 # The pickled features' format, in their cache's name: bumped when `Sample` or `Candidate` change
 # (2: `Sample.answering`; 3: `Candidate.holds` reads the kind as the question asks it, its own
-# numbers and other measures aside), so a cache of the old form is measured again rather than misread.
-FORMAT = 3
+# numbers and other measures aside; 4: and its grain, a year or a birth, as `kind_first` does), so a
+# cache of the old form is measured again rather than misread.
+FORMAT = 4
 EXPAND = 3  # leading articles whose every passage is kept
 
 
@@ -97,7 +98,7 @@ def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> S
                 features=np.array([e.features[f] for f in PASSAGE_FEATURES], np.float32),
                 sentences=np.array([s.features for s in e.sentences], np.float32).reshape(-1, len(SENTENCE_FEATURES)),
                 judged=np.array([s.dense for s in e.sentences], np.float32),
-                holds=np.array([bool(analysis.kind) and holds_asked(p, analysis.kind, analysis) for p in parts], bool),
+                holds=np.array([bool(analysis.held) and holds_asked(p, analysis.held, analysis) for p in parts], bool),
                 sentence_ok=np.array([ok and contains_answer(p, answers) for p in parts], bool),
                 ok=ok,
             )
