@@ -24,15 +24,16 @@ from tqdm.auto import tqdm
 from eval.metrics import answer_from, contains_answer
 from eval.news import answering_articles
 from qa import Assistant
-from qa.checks import holds_asked
+from qa.checks import holds_asked, states_asked
 from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES, SENTENCE_WEIGHT_KEYS, Scorer
 
 DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
 # The pickled features' format, in their cache's name: bumped when `Sample` or `Candidate` change
 # (2: `Sample.answering`; 3: `Candidate.holds` reads the kind as the question asks it, its own
-# numbers and other measures aside; 4: and its grain, a year or a birth, as `kind_first` does), so a
-# cache of the old form is measured again rather than misread.
-FORMAT = 4
+# numbers and other measures aside; 4: and its grain, a year or a birth, as `kind_first` does; 5:
+# `Candidate.states`, the stricter reading `kind_first` searches the article with), so a cache of the
+# old form is measured again rather than misread.
+FORMAT = 5
 EXPAND = 3  # leading articles whose every passage is kept
 
 
@@ -46,6 +47,7 @@ class Candidate:
     sentences: np.ndarray  # (sentences, SENTENCE_FEATURES)
     judged: np.ndarray  # each sentence's similarity to the judging vector
     holds: np.ndarray  # each sentence holds the kind asked (bool)
+    states: np.ndarray  # each sentence states the number or sum asked, as `kind_first` reads it (bool)
     sentence_ok: np.ndarray  # each sentence holds the answer (bool)
     ok: bool  # the passage is the one that answers
 
@@ -99,6 +101,7 @@ def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> S
                 sentences=np.array([s.features for s in e.sentences], np.float32).reshape(-1, len(SENTENCE_FEATURES)),
                 judged=np.array([s.dense for s in e.sentences], np.float32),
                 holds=np.array([bool(analysis.held) and holds_asked(p, analysis.held, analysis) for p in parts], bool),
+                states=np.array([states_asked(p, analysis) for p in parts], bool),
                 sentence_ok=np.array([ok and contains_answer(p, answers) for p in parts], bool),
                 ok=ok,
             )
@@ -194,7 +197,7 @@ def choose(sample: Sample, p: Params) -> tuple[Candidate | None, np.ndarray]:
     ends = np.append(pool.starts[1:], len(s_all))
     chosen = pool.candidates[top]
     s = s_all[pool.starts[top] : ends[top]]
-    if p.kind_in_article and sample.kind in ("date", "number", "amount") and len(chosen.sentences):
+    if p.kind_in_article and sample.kind in ("number", "amount") and len(chosen.sentences):
         highlighted = _highlighted(s, p.second_margin)
         if not chosen.holds[highlighted].any():
             floor = s.max() - p.kind_margin
@@ -204,8 +207,8 @@ def choose(sample: Sample, p: Params) -> tuple[Candidate | None, np.ndarray]:
                 if pool.same_article[i] != pool.same_article[top]:
                     continue
                 c = pool.candidates[i]
-                values = s_all[pool.starts[i] : ends[i]][: len(c.holds)]
-                ok = np.flatnonzero(c.holds & (values >= floor))
+                values = s_all[pool.starts[i] : ends[i]][: len(c.states)]
+                ok = np.flatnonzero(c.states & (values >= floor))
                 for j in ok:
                     if found is None or values[j] > found[0]:
                         found = (values[j], i, int(j))

@@ -336,12 +336,10 @@ class Assistant:
         topic = evidence[0] if evidence else None
         if question.kind == "author":
             evidence = self.quoter.byline_first(evidence, question, vectors)
-        elif self.weights.value("scoring", "kind_in_article", lang):
-            margin = self.weights.value("scoring", "kind_sentence_margin", lang)
-            nearby = self.weights.value("scoring", "date_nearby", lang) if question.kind == "date" else None
-            evidence = kind_first(evidence, question.held, nearby, margin, question)
         elif question.kind == "date":
             evidence = date_first(evidence, self.weights.value("scoring", "date_nearby", lang), question.held or "date")
+        elif question.kind in ("number", "amount") and self.weights.value("scoring", "kind_in_article", lang):
+            evidence = kind_first(evidence, self.weights.value("scoring", "kind_sentence_margin", lang), question)
         answer = Answer(question.asked, abstained=True, language=question.language, effective_query=question.effective)
         text = question.pack.messages
         if topic is None:

@@ -111,6 +111,25 @@ def holds_asked(text: str, kind: str | None, question: QuestionAnalysis | None =
     return holds_new(text, kind, stated_numbers(question.effective), question.measures)
 
 
+def states_asked(text: str, question: QuestionAnalysis) -> bool:
+    """`text`, a sentence away from the quote the question's topic chose, states what a number or
+    sum question asks, read more strictly than `holds_asked` (nothing vouches for its topic): a
+    number of what a count question counts ("842 người" for "bao nhiêu người", not "1 năm"), one in
+    the measure a measure question asks ("15cm" for "dài bao nhiêu", not "6 động cơ"), a sum; never
+    a bare number for a question that says neither what it counts nor what it measures, nor a score
+    (the article's other match's "1-1" for "Barcelona thắng Juventus với tỷ số bao nhiêu?")."""
+    kind = question.held
+    if kind == "amount":
+        return holds_asked(text, kind, question)
+    if kind != "number":
+        return False
+    if question.counted:
+        return counts(text, question.counted) and holds_asked(text, kind, question)
+    if question.measures:
+        return holds_new(text, kind, stated_numbers(question.effective), question.measures, strict=True)
+    return False
+
+
 def numerals_in_words(text: str) -> list[tuple[int, set[tuple[str, str]]]]:
     """Each numeral of `text` (by its start), with the word before it and the word after it:
     {("vòng", "10"), ("10", "ls")}."""
@@ -132,17 +151,21 @@ def stated_numbers(question: str) -> frozenset[tuple[str, str]]:
 
 
 def holds_new(
-    text: str, kind: str, stated: AbstractSet[tuple[str, str]], measures: frozenset[str] = frozenset()
+    text: str,
+    kind: str,
+    stated: AbstractSet[tuple[str, str]],
+    measures: frozenset[str] = frozenset(),
+    strict: bool = False,
 ) -> bool:
     """`text` holds what answers `kind` other than a number the question says with the same word
     beside it (the "vòng 10" it names, not the "2 lần" it asks of "2 tàu sân bay"), and other than
-    a number in a unit of another measure than `measures`, the ones asked."""
+    a number in a unit of another measure than `measures`, the ones asked (`strict`: or in none)."""
     text = countable(text) if kind == "number" else text
     numerals = numerals_in_words(text)
     for m in HOLDS[kind].finditer(text):
         if measures:
             measure = unit_measure(text, m.start(), m.end())
-            if measure and measure not in measures:
+            if (measure or strict) and measure not in measures:
                 continue
         inside = [pairs for start, pairs in numerals if m.start() <= start < m.end()]
         if not inside or any(not (pairs & stated) for pairs in inside):

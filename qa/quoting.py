@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import HOLDS, holds_asked, holds_kind_asked, is_byline
+from qa.checks import HOLDS, holds_kind_asked, is_byline, states_asked
 from qa.evidence import Evidence, ScoredSentence
 from qa.retrieval import Hit, QuestionVectors
 from qa.scoring import Scorer
@@ -52,32 +52,23 @@ def date_first(evidence: list[Evidence], nearby: float, held: str = "date") -> l
     return [near[0], *(e for e in evidence if e is not near[0])] if near else evidence
 
 
-def kind_first(
-    evidence: list[Evidence],
-    kind: str | None,
-    nearby: float | None,
-    margin: float,
-    question: QuestionAnalysis | None = None,
-) -> list[Evidence]:
-    """For a question asking for a date, a number or a sum (`kind`: or the grain asked, a year, a
-    score): when the top quote's highlight holds none, the sentence that does, found anywhere among
-    the evidence from the same article (and, for a date, in the next two passages scored within
-    `nearby`), if it scores within `margin` of the top quote's best sentence: that passage goes
-    first with that sentence highlighted, rather than withholding a fact the article gives two
-    sentences away. What holds the kind is read as the check reads it (`holds_asked`, with
-    `question`: not a number the question says itself)."""
+def kind_first(evidence: list[Evidence], margin: float, question: QuestionAnalysis) -> list[Evidence]:
+    """For a question asking for a number or a sum: when the top quote's highlight holds none, the
+    sentence that states it (`states_asked`), found anywhere among the evidence from the same
+    article, if it scores within `margin` of the top quote's best sentence: that passage goes first
+    with that sentence highlighted, rather than withholding a fact the article gives two sentences
+    away ("Dự án có tổng vốn đầu tư gần 4,2 tỷ USD" after the sentence naming the project)."""
+    kind = question.held
     if not evidence or kind not in HOLDS or holds_kind_asked(evidence[0], kind, question):
         return evidence
     top = evidence[0]
     floor = top.best.score - margin
     pool = [e for e in evidence if e.passage.article_id == top.passage.article_id]
-    if nearby is not None:
-        pool += [e for e in evidence[1:3] if e.score >= top.score - nearby and e not in pool]
     found = [
         (s.score, i, e, s)
         for i, e in enumerate(pool)
         for s in e.sentences
-        if s.score >= floor and holds_asked(e.passage.text[s.start : s.end], kind, question)
+        if s.score >= floor and states_asked(e.passage.text[s.start : s.end], question)
     ]
     if not found:
         return evidence

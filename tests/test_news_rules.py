@@ -9,7 +9,7 @@ import pytest
 
 from eval.runner import load_nonsense
 from qa.analysis import analyze
-from qa.checks import counts, holds_new, stated_numbers, unit_measure
+from qa.checks import counts, holds_asked, holds_new, stated_numbers, states_asked, unit_measure
 from qa.ingest import make_article
 
 LEAD = (
@@ -409,3 +409,46 @@ def test_the_article_a_conversation_is_on_is_searched_whole(counts_index):
     followed = narrow.retriever.run(question, top_k=3, prefer_article="cho-can")
     assert on <= {h.passage_id for h in followed}
     assert all(h.boosts.get("conversation") for h in followed if h.passage_id in on)
+
+
+def test_a_sentence_away_from_the_quote_answers_only_by_stating_what_is_asked():
+    """The kind search beyond the top highlight reads more strictly than the check: a number of what
+    a count question counts, one in the measure a measure question asks, a sum; not some number."""
+
+    def states(question: str, sentence: str) -> bool:
+        return states_asked(sentence, analyze(question))
+
+    crowd = "Hội thảo có bao nhiêu người tham dự?"
+    assert states(crowd, "Hội thảo có hơn 200 người tham dự.")
+    assert not states(crowd, "Sau hơn 1 năm có hiệu lực, Luật An ninh mạng đã góp phần bảo vệ người dân.")
+    assert holds_asked("Sau hơn 1 năm có hiệu lực, Luật đã góp phần bảo vệ người dân.", "number", analyze(crowd))
+    span = "Chiếc máy bay lớn nhất thế giới có sải cánh dài bao nhiêu?"
+    assert states(span, "Máy bay có sải cánh dài 117 mét.")
+    assert not states(span, "Chiếc máy bay 6 động cơ đã hạ cánh an toàn trên đường băng bằng 28 bánh xe.")
+    assert states("Hòn đá dài chừng bao nhiêu?", "Nó dài khoảng 15cm.")  # "chừng" asks a length too
+    assert states("Dự án có tổng vốn bao nhiêu?", "Dự án có tổng vốn đầu tư gần 4,2 tỷ USD.")
+    assert not states("Dự án có tổng vốn bao nhiêu?", "Dự án động thổ vào tháng 10/2019.")
+    assert not states("Con số đó là bao nhiêu?", "Có 12 trường hợp.")  # says neither what it counts nor measures
+
+
+def test_the_sum_two_sentences_from_the_topic_is_quoted_and_a_count_the_article_lacks_is_withheld(fresh, tmp_path):
+    """The sentence naming the project holds no sum; the one that does is two sentences on: it is
+    quoted, not withheld. A count of people the article never gives is still "not in the articles"."""
+    text = (
+        "Cũng trong năm 2019, SMBC bắt tay với Tập đoàn BRG thành lập liên doanh để triển khai dự án Thành phố "
+        "Thông minh Bắc Hà Nội nằm trong quy hoạch hai bên bờ sông Hồng.\n"
+        "Tới cuối năm 2020, lần hợp tác này giữa Bảo Việt và SMBC được diễn đàn M&A Việt Nam bình chọn là thương "
+        "vụ tiêu biểu của năm.\n"
+        "Dự án có tổng vốn đầu tư gần 4,2 tỷ USD, đã chính thức động thổ vào tháng 10/2019."
+    )
+    row = {"id": "smbc", "date": "20210420", "title": "SMBC và những thương vụ lớn ở Việt Nam", "text": text}
+    assistant = indexed(fresh, tmp_path / "smbc.jsonl", [row])
+    project = "Dự án thành phố thông minh Bắc Hà Nội của SMBC liên doanh với BRG"
+    answer = assistant.ask(f"{project} có tổng vốn bao nhiêu?")
+    assert not answer.abstained and answer.short_answer is not None
+    assert answer.quotes[0].highlighted_text == [
+        "Dự án có tổng vốn đầu tư gần 4,2 tỷ USD, đã chính thức động thổ vào tháng 10/2019."
+    ]
+    assert answer.short_answer.text == "gần 4,2 tỷ USD"
+    staff = assistant.ask(f"{project} có bao nhiêu người làm việc?")
+    assert staff.abstained and staff.decision is not None and staff.decision.reason == "kind_missing"
