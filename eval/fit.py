@@ -31,9 +31,10 @@ DEPTH = 60  # candidates kept per question: the rerank depth is chosen among few
 # The pickled features' format, in their cache's name: bumped when `Sample` or `Candidate` change
 # (2: `Sample.answering`; 3: `Candidate.holds` reads the kind as the question asks it, its own
 # numbers and other measures aside; 4: and its grain, a year or a birth, as `kind_first` does; 5:
-# `Candidate.states`, the stricter reading `kind_first` searches the article with), so a cache of the
-# old form is measured again rather than misread.
-FORMAT = 5
+# `Candidate.states`, the stricter reading `kind_first` searches the article with; 6: the novel_kind
+# feature reads a number as the question's own as the check does), so a cache of the old form is
+# measured again rather than misread.
+FORMAT = 6
 EXPAND = 3  # leading articles whose every passage is kept
 
 

@@ -71,8 +71,12 @@ def novel_kind(text: str, kind: str | None, question: str) -> bool:
     "… 32,4% thị phần" for "bao nhiêu phần trăm … năm 2020?", not the 2020 it repeats."""
     if kind not in ANSWERS or kind == "both":
         return False
+    searched = countable(text) if kind == "number" else text
+    found = ANSWERS[kind].finditer(searched)
+    if kind in NOVEL_KINDS:  # a number is the question's own when said with the same word beside it
+        stated, numerals = stated_numbers(question), numerals_in_words(searched)
+        return any(_unstated(m, numerals, stated) for m in found)
     asked = question.lower()
-    found = ANSWERS[kind].finditer(countable(text) if kind == "number" else text)
     return any(m.group().strip().lower() not in asked for m in found)
 
 
@@ -167,10 +171,16 @@ def holds_new(
             measure = unit_measure(text, m.start(), m.end())
             if (measure or strict) and measure not in measures:
                 continue
-        inside = [pairs for start, pairs in numerals if m.start() <= start < m.end()]
-        if not inside or any(not (pairs & stated) for pairs in inside):
+        if _unstated(m, numerals, stated):
             return True
     return False
+
+
+def _unstated(match: re.Match, numerals: list[tuple[int, set[tuple[str, str]]]], stated: AbstractSet) -> bool:
+    """The value `match` found holds a numeral the question does not say with the same word beside
+    it (or none at all: "nhiều", "miễn phí")."""
+    inside = [pairs for start, pairs in numerals if match.start() <= start < match.end()]
+    return not inside or any(not (pairs & stated) for pairs in inside)
 
 
 def unit_measure(text: str, start: int, end: int) -> str | None:

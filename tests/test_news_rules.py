@@ -9,7 +9,7 @@ import pytest
 
 from eval.runner import load_nonsense
 from qa.analysis import analyze
-from qa.checks import counts, holds_asked, holds_new, stated_numbers, states_asked, unit_measure
+from qa.checks import counts, holds_asked, holds_new, novel_kind, stated_numbers, states_asked, unit_measure
 from qa.ingest import make_article
 
 LEAD = (
@@ -452,3 +452,12 @@ def test_the_sum_two_sentences_from_the_topic_is_quoted_and_a_count_the_article_
     assert answer.short_answer.text == "gần 4,2 tỷ USD"
     staff = assistant.ask(f"{project} có bao nhiêu người làm việc?")
     assert staff.abstained and staff.decision is not None and staff.decision.reason == "kind_missing"
+
+
+def test_a_fitting_feature_reads_the_question_s_own_numbers_as_the_check_does():
+    """novel_kind (a feature the weights fit may use) and the kind check say alike which numbers
+    are the question's own: "vòng 10" is, "10 đội" is not."""
+    question = "Năm 2020 Samsung chiếm bao nhiêu phần trăm thị phần TV toàn cầu ở vòng 10?"
+    assert novel_kind("Đến năm 2020, Samsung dẫn đầu với 32,4%.", "number", question)
+    assert not novel_kind("Trận đấu ở vòng 10.", "number", question)
+    assert novel_kind("Có 10 đội tham dự.", "number", question)
