@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import HOLDS, holds_kind_asked, is_byline, states_asked
+from qa.checks import NOVEL_KINDS, holds_kind_asked, is_byline, states_asked
 from qa.evidence import Evidence, ScoredSentence
 from qa.retrieval import Hit, QuestionVectors
 from qa.scoring import Scorer
@@ -58,8 +58,8 @@ def kind_first(evidence: list[Evidence], margin: float, question: QuestionAnalys
     article, if it scores within `margin` of the top quote's best sentence: that passage goes first
     with that sentence highlighted, rather than withholding a fact the article gives two sentences
     away ("Dự án có tổng vốn đầu tư gần 4,2 tỷ USD" after the sentence naming the project)."""
-    kind = question.held
-    if not evidence or kind not in HOLDS or holds_kind_asked(evidence[0], kind, question):
+    kind = question.held  # a grain (a score, a year) is never searched for beyond the quote
+    if not evidence or kind not in NOVEL_KINDS or holds_kind_asked(evidence[0], kind, question):
         return evidence
     top = evidence[0]
     floor = top.best.score - margin
