@@ -13,7 +13,7 @@ from qa.analysis import QuestionAnalysis, measure_of, years_in
 from qa.evidence import Evidence
 from qa.glossary import Glossary
 from qa.lang import languages
-from qa.people import describes
+from qa.people import describes, names_new_person
 from qa.text import UPPER
 
 L = languages()
@@ -41,8 +41,11 @@ def countable(text: str) -> str:
     return ANSWERS["both"].sub(" ", ANSWERS["date"].sub(" ", text))
 
 
-def has_kind(text: str, kind: str | None) -> bool:
-    """`text` holds the kind of fact (`answers.<kind>`): a date, a count, a sum, a name."""
+def has_kind(text: str, kind: str | None, asked: str = "") -> bool:
+    """`text` holds the kind of fact (`answers.<kind>`): a date, a count, a sum, a name; for a
+    person, one whom `asked` (the question's words) does not name."""
+    if kind == "person":
+        return names_new_person(text, asked)
     if kind not in ANSWERS or kind == "both":
         return False
     return bool(ANSWERS[kind].search(countable(text) if kind == "number" else text))

@@ -7,12 +7,12 @@ either language of a person the articles name in theirs.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 
 from qa.lang import languages
-from qa.text import strip_accents
+from qa.text import plain_form, strip_accents
 
 L = languages()
 NAME_BODY = L.globals["name"]
@@ -34,6 +34,91 @@ FEMALE_NAME_PARTS = L.union_words("people.female_name_parts")
 FEMALE_PRONOUNS = L.union_words("people.female_pronouns")
 MALE_PRONOUNS = L.union_words("people.male_pronouns")
 PERSON_QUESTION = re.compile(rf"\b({L.union('people.person_question_words')})\b", re.IGNORECASE)
+SURNAMES = L.union_words("people.surnames")
+SURNAME_PLACES = frozenset(n.lower() for n in L.union_words("people.surname_places"))
+NOT_NAME_WORDS = frozenset(w.lower() for w in L.union_words("people.not_name_words"))
+# a run of capitalised words (hyphenated and dotted parts too: "Pue-on", "PGS.TS"), and the title
+# or the place word it may follow
+CAPITALISED_RUN = re.compile(rf"[{L.upper}][\w'’.]*(?:-\w+)*(?:\s+[{L.upper}][\w'’.]*(?:-\w+)*)*")
+_TITLES = "|".join(t for t in (L.union("people.person_titles"), L.union("people.familiar_titles")) if t)
+TITLE_BEFORE = re.compile(rf"(?i:(?<!\w)(?:{_TITLES}))\s+(?=[{L.upper}])")
+TITLE_WORDS = re.compile(rf"(?i:{L.union('people.person_titles')})")
+_NAMED_AFTER = f"{L.union('short_answer.place_words')}|{L.union('people.named_after')}".strip("|")
+PLACE_BEFORE = re.compile(rf"(?i:(?<!\w)(?:{_NAMED_AFTER}))\s+(?=[{L.upper}])")
+# one syllable as Vietnamese spells it (accents aside): an onset, one run of vowels, a coda
+NATIVE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]+(?:ch|ng|nh|[cmnpt])?")
+
+
+@lru_cache(maxsize=65536)
+def _foreign(word: str) -> bool:
+    """`word` is not spelt as a Vietnamese syllable is ("Griezmann", "Liga", "Jonas"); an acronym is neither."""
+    letters = strip_accents(word).lower().replace("đ", "d")
+    return not word.isupper() and any(not NATIVE_SYLLABLE.fullmatch(part) for part in re.findall(r"[^\W\d_]+", letters))
+
+
+def _named_by_surname(words: list[str]) -> int | None:
+    """Where in a run of capitalised words a Vietnamese name starts, by its family name: the whole
+    run ("Lê Thị Nga") or its last two to four words ("UBND TP Hà Nội Chu Ngọc Anh"); None for none
+    (or a place named like a person: "Hà Nội")."""
+    for i, word in enumerate(words):
+        if word not in SURNAMES or not 2 <= len(words) - i <= (5 if i == 0 else 4):
+            continue
+        place = " ".join(words[i : i + 2]).lower() in SURNAME_PLACES or " ".join(words[i:]).lower() in places()
+        if not place and not any(_foreign(w) for w in words[i:]):
+            return i
+    return None
+
+
+@lru_cache(maxsize=4096)
+def person_spans(text: str) -> tuple[tuple[int, int, bool], ...]:
+    """Where `text` names a person, as (start, end, sure): a name after a title ("tiền đạo
+    Griezmann", "ông Lê Anh Vũ"), a Vietnamese name by its family name ("Lê Thị Nga"), capitalised
+    words spelt in another language ("Nick Jonas") are sure; one such word alone ("Llorente") may be
+    a club or a town as well. Never a country (CLDR), a place named like a person ("Hà Nội") or said
+    after a place word ("đường Võ Văn Kiệt"), nor a run holding a competition's, venue's or body's
+    word ("Serie A", "Royal Albert Hall")."""
+    spans = []
+    after_title = {m.end() for m in TITLE_BEFORE.finditer(text)}
+    after_place = {m.end() for m in PLACE_BEFORE.finditer(text)}
+    for m in CAPITALISED_RUN.finditer(text):
+        start, end = m.start(), m.end()
+        while end > start and text[end - 1] in ".'’":
+            end -= 1
+        words = text[start:end].split()
+        titled = start in after_title
+        body = False  # the name follows a body's acronym: "THCS Hoàng Hoa Thám" is a school, "CIO Lê Anh Vũ" a man
+        while words and (TITLE_WORDS.fullmatch(words[0]) or (len(words) > 1 and words[0].isupper())):
+            titled = titled or bool(TITLE_WORDS.fullmatch(words[0]))
+            body = words[0].lower() in NOT_NAME_WORDS
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
+            words = words[1:]
+        for size in (3, 2, 1):
+            if len(words) > size and " ".join(words[:size]).lower() in places():
+                start = text.index(words[size], start)
+                words = words[size:]
+                break
+        tail = _named_by_surname(words)
+        if tail is not None and (tail or not (body or start in after_place)):
+            if tail:
+                start = text.index(words[tail], start + len(" ".join(words[:tail])))
+            spans.append((start, end, True))
+            continue
+        name = " ".join(words).lower()
+        if any(w.lower() in NOT_NAME_WORDS for w in text[m.start() : end].split()):
+            continue
+        if not words or name in places() or name in SURNAME_PLACES or start in after_place:
+            continue
+        if words[0].lower() in ORGANISATION_HEADS:
+            continue
+        opening = not text[:start].strip(" \"'“‘(")
+        if titled:
+            spans.append((start, end, True))
+        elif any(_foreign(w) for w in words) and not all(w.isupper() for w in words):
+            if len(words) >= 2:
+                spans.append((start, end, True))
+            elif not opening and not re.search(r"\d", words[0]):
+                spans.append((start, end, False))
+    return tuple(spans)
 
 
 def names_in(text: str) -> list[str]:
@@ -127,3 +212,14 @@ def may_be(pronoun: str, gender: str | None) -> bool:
     if p in MALE_PRONOUNS:
         return gender != "f"
     return True
+
+
+def compact(text: str) -> str:
+    """Letters and digits only, accent-free and lower-case: a name as any spelling of it reads."""
+    return re.sub(r"[\W_]+", "", plain_form(text.lower()))
+
+
+def names_new_person(text: str, asked: str) -> bool:
+    """`text` surely names a person (`person_spans`) whom `asked`, the question's words, does not."""
+    said = compact(asked)
+    return any(sure and compact(text[a:b]) not in said for a, b, sure in person_spans(text))

@@ -82,6 +82,7 @@ class Scorer:
         term_weights = self.store.idf(terms, absent=0.0) if terms else np.zeros(0)
         total = float(term_weights.sum()) or 1.0
         kind, person, counted = question.kind, question.person, question.counted
+        asked = f"{question.effective} {bridge.rendering}" if bridge else question.effective
         needed = list(question.content)
         needed_weights = self.store.idf(needed) if needed else np.zeros(0)
         margin = self.weights.value("scoring", "second_highlight_margin", lang)
@@ -106,7 +107,7 @@ class Scorer:
                     if similarity is not None and sent.tokens is not None
                     else 0.0
                 )
-                has = float(bool(kind) and has_kind(text, kind))
+                has = float(bool(kind) and has_kind(text, kind, asked))
                 said = float(bool(person) and describes(text, person))
                 # features whose weight is 0 are measured only for fitting
                 novel = float(measure_novel and novel_kind(text, kind, question.effective))

@@ -10,7 +10,8 @@ from qa.analysis import QuestionAnalysis
 from qa.checks import ANSWERS, HOLDS, counting, unit_measure
 from qa.evidence import Evidence
 from qa.lang import languages
-from qa.people import persons_in, places
+from qa.people import compact as _compact
+from qa.people import person_spans, persons_in, places
 from qa.text import plain_form, syllables
 from qa.types import ShortAnswer
 
@@ -212,11 +213,6 @@ def _ordinal_start(part: str, start: int, question: QuestionAnalysis) -> int:
     return next((start - len(n) - 1 for n in nouns if n and re.search(rf"(?<!\w){re.escape(n)}\s$", before)), start)
 
 
-def _compact(text: str) -> str:
-    """Letters and digits only, accent-free and lower-case: a name as any spelling of it reads."""
-    return re.sub(r"[\W_]+", "", plain_form(text.lower()))
-
-
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
     """The fact a date, number, amount, person, place or organisation question asks for, read off
     the highlighted sentence(s): of the spans the articles' pack cuts there that the question does
@@ -241,16 +237,11 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
         if kind == "number":
             searched = _offsets_kept(ANSWERS["both"], _offsets_kept(ANSWERS["date"], part))
         spans = [(m.start(), m.end()) for m in pattern.finditer(searched)]
-        titled: list[tuple[int, int]] = []
+        sure: set[tuple[int, int]] = set()
         if kind == "person":
-            titled = [(part.find(n), part.find(n) + len(n)) for n in persons_in(part) if n in part]
-            untitled = [sp for sp in spans if not any(a <= sp[0] < b for a, b in titled)]
-            named = [_without_country(part, a, b) for a, b in untitled]
-            spans = titled + [
-                (a, b)
-                for a, b in named
-                if _may_name(part[a:b]) and not _opening_word(part, a, b, asked) and not re.search(r"\d", part[a:b])
-            ]
+            named = person_spans(part)
+            sure = {(a, b) for a, b, certain in named if certain}
+            spans = [(a, b) for a, b, _ in named if not _opening_word(part, a, b, asked)]
         if kind == "place":
             people = persons_in(part)
             spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]
@@ -271,8 +262,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             fits = measure is None or measure in question.measures
             if kind == "place":
                 preferred = _place_preference(part[start:end], asked)
-            elif kind == "person":  # a name after a title, then one of several words ("Ajmal Khan"), then one word
-                preferred = ((start, end) in titled, " " in part[start:end].strip())
+            elif kind == "person":  # a name surely a person's, then one of several words ("Ajmal Khan"), then one word
+                preferred = ((start, end) in sure, " " in part[start:end].strip())
             else:
                 preferred = (False, False)
             rank = (news, fits, of_counted, preferred, len(hits), closeness, -len(candidates))

@@ -94,6 +94,5 @@ def _connect(url: str, create: bool) -> psycopg.Connection:
     return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="newsqa")
 
 
-
 # psycopg, sql and HalfVector are imported through here, the one place that explains a missing extra.
 __all__ = ["HalfVector", "display_url", "open_database", "psycopg", "sql"]

@@ -223,3 +223,28 @@ def test_a_sum_of_money_is_asked_by_its_name_or_currency_and_answered_by_a_curre
         assert has_kind(text, "amount"), text
     for text in ("6 quốc gia", "hàng triệu người", "năm 2016"):
         assert not has_kind(text, "amount"), text
+
+
+def test_a_person_is_named_by_title_family_name_or_foreign_spelling_not_by_any_capitals():
+    """The names a "who" question's sentence must hold: competitions, venues, bodies, streets and
+    places named like people are none; a lone foreign word (a player or a club) is only maybe one."""
+    from qa.people import names_new_person, person_spans
+
+    def people(text: str) -> list[tuple[str, bool]]:
+        return [(text[a:b], sure) for a, b, sure in person_spans(text)]
+
+    assert people("Chủ tịch UBND TP Hà Nội Chu Ngọc Anh đã ký quyết định.") == [("Chu Ngọc Anh", True)]
+    assert people("Tiền đạo Griezmann ghi bàn ở La Liga sau trận thắng Juventus ở Champions League.") == [
+        ("Griezmann", True),
+        ("Juventus", False),
+    ]
+    assert people("Priyanka Chopra và Nick Jonas dự lễ tại nhà hát Royal Albert Hall ở London.") == [
+        ("Priyanka Chopra", True),
+        ("Nick Jonas", True),
+        ("London", False),
+    ]
+    assert people("Trên tuyến đường Võ Văn Kiệt, gần trường THCS Hoàng Hoa Thám ở Hà Nội, Việt Nam.") == []
+    assert people("CIO Lê Anh Vũ nhấn mạnh. Con trai của họ là bé Bom.") == [("Lê Anh Vũ", True), ("Bom", True)]
+    # a name the question says is no new person, however it is accented
+    assert not names_new_person("Ông Lê Anh Vũ phát biểu.", "Le Anh Vu la ai?")
+    assert names_new_person("Ông Lê Anh Vũ phát biểu.", "Ai phát biểu?")
