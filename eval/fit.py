@@ -24,7 +24,8 @@ from tqdm.auto import tqdm
 from eval.metrics import answer_from, contains_answer
 from eval.news import answering_articles
 from qa import Assistant
-from qa.checks import holds_asked, states_asked
+from qa.analysis import QuestionAnalysis
+from qa.checks import SEARCHED_KINDS, holds_asked, names_someone, states_asked
 from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES, SENTENCE_WEIGHT_KEYS, Scorer
 
 DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
@@ -32,9 +33,10 @@ DEPTH = 60  # candidates kept per question: the rerank depth is chosen among few
 # (2: `Sample.answering`; 3: `Candidate.holds` reads the kind as the question asks it, its own
 # numbers and other measures aside; 4: and its grain, a year or a birth, as `kind_first` does; 5:
 # `Candidate.states`, the stricter reading `kind_first` searches the article with; 6: the novel_kind
-# feature reads a number as the question's own as the check does), so a cache of the old form is
-# measured again rather than misread.
-FORMAT = 6
+# feature reads a number as the question's own as the check does; 7: a person is read by
+# `qa.people.person_spans`, held, stated and scored), so a cache of the old form is measured again
+# rather than misread.
+FORMAT = 7
 EXPAND = 3  # leading articles whose every passage is kept
 
 
@@ -48,7 +50,7 @@ class Candidate:
     sentences: np.ndarray  # (sentences, SENTENCE_FEATURES)
     judged: np.ndarray  # each sentence's similarity to the judging vector
     holds: np.ndarray  # each sentence holds the kind asked (bool)
-    states: np.ndarray  # each sentence states the number or sum asked, as `kind_first` reads it (bool)
+    states: np.ndarray  # each sentence states the number, sum or person asked, as `kind_first` reads it (bool)
     sentence_ok: np.ndarray  # each sentence holds the answer (bool)
     ok: bool  # the passage is the one that answers
 
@@ -101,13 +103,20 @@ def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> S
                 features=np.array([e.features[f] for f in PASSAGE_FEATURES], np.float32),
                 sentences=np.array([s.features for s in e.sentences], np.float32).reshape(-1, len(SENTENCE_FEATURES)),
                 judged=np.array([s.dense for s in e.sentences], np.float32),
-                holds=np.array([bool(analysis.held) and holds_asked(p, analysis.held, analysis) for p in parts], bool),
+                holds=np.array([_holds(p, analysis) for p in parts], bool),
                 states=np.array([states_asked(p, analysis) for p in parts], bool),
                 sentence_ok=np.array([ok and contains_answer(p, answers) for p in parts], bool),
                 ok=ok,
             )
         )
     return sample
+
+
+def _holds(text: str, analysis: QuestionAnalysis) -> bool:
+    """The sentence holds the kind asked, as `kind_first` reads it before searching beyond it."""
+    if analysis.held == "person":
+        return names_someone(text, analysis)
+    return bool(analysis.held) and holds_asked(text, analysis.held, analysis)
 
 
 def measure_all(jobs, progress: bool = True) -> list[Sample]:
@@ -198,7 +207,7 @@ def choose(sample: Sample, p: Params) -> tuple[Candidate | None, np.ndarray]:
     ends = np.append(pool.starts[1:], len(s_all))
     chosen = pool.candidates[top]
     s = s_all[pool.starts[top] : ends[top]]
-    if p.kind_in_article and sample.kind in ("number", "amount") and len(chosen.sentences):
+    if p.kind_in_article and sample.kind in SEARCHED_KINDS and len(chosen.sentences):
         highlighted = _highlighted(s, p.second_margin)
         if not chosen.holds[highlighted].any():
             floor = s.max() - p.kind_margin

@@ -20,6 +20,7 @@ from embeddings import DEFAULT_BACKEND, Backend, load_model, model_id
 from qa import signals
 from qa.abstention import AbstentionPolicy, Decision
 from qa.analysis import QuestionAnalysis, analyze
+from qa.checks import SEARCHED_KINDS
 from qa.config import Settings
 from qa.conversation import Turn, rewrite, small_talk
 from qa.diacritics import Restorer
@@ -338,7 +339,7 @@ class Assistant:
             evidence = self.quoter.byline_first(evidence, question, vectors)
         elif question.kind == "date":
             evidence = date_first(evidence, self.weights.value("scoring", "date_nearby", lang), question.held or "date")
-        elif question.kind in ("number", "amount") and self.weights.value("scoring", "kind_in_article", lang):
+        elif question.kind in SEARCHED_KINDS and self.weights.value("scoring", "kind_in_article", lang):
             evidence = kind_first(evidence, self.weights.value("scoring", "kind_sentence_margin", lang), question)
         answer = Answer(question.asked, abstained=True, language=question.language, effective_query=question.effective)
         text = question.pack.messages

@@ -13,7 +13,7 @@ from qa.analysis import QuestionAnalysis, measure_of, years_in
 from qa.evidence import Evidence
 from qa.glossary import Glossary
 from qa.lang import languages
-from qa.people import describes, names_new_person
+from qa.people import compact, describes, names_new_person, person_spans
 from qa.text import UPPER
 
 L = languages()
@@ -25,6 +25,8 @@ OFFICE_HOLDERS = [(p, p.pattern("people.office_holder")) for p in L if p.pattern
 # The kinds whose answer is a number, which the question's own numbers do not give; a numeral, and
 # the words beside it; the unit after a number (scales aside), or the noun an ordinal ranks.
 NOVEL_KINDS = ("number", "amount")
+# the kinds `states_asked` finds beyond the quote: a number or a sum, a person not named
+SEARCHED_KINDS = (*NOVEL_KINDS, "person")
 NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
 WORD_BEFORE = re.compile(r"([^\W\d_]+)\s+$")
 WORD_AFTER = re.compile(r"\s+([^\W\d_]+)")
@@ -118,14 +120,30 @@ def holds_asked(text: str, kind: str | None, question: QuestionAnalysis | None =
     return holds_new(text, kind, stated_numbers(question.effective), question.measures)
 
 
+def names_someone(text: str, question: QuestionAnalysis) -> bool:
+    """`text` names someone (maybe a person: "Llorente" alone) whom the question does not name."""
+    said = compact(asked_words(question))
+    return any(compact(text[a:b]) not in said for a, b, _ in person_spans(text))
+
+
+def names_someone_asked(evidence: Evidence, question: QuestionAnalysis) -> bool:
+    """The highlight names someone the question asking who does not name (`names_someone`). No
+    check to withhold by: "who" is often answered by people no name says ("các nhà địa tầng học",
+    "the students")."""
+    return any(names_someone(text, question) for text in evidence.highlighted_text)
+
+
 def states_asked(text: str, question: QuestionAnalysis) -> bool:
     """`text`, a sentence away from the quote the question's topic chose, states what a number or
     sum question asks, read more strictly than `holds_asked` (nothing vouches for its topic): a
     number of what a count question counts ("842 người" for "bao nhiêu người", not "1 năm"), one in
     the measure a measure question asks ("15cm" for "dài bao nhiêu", not "6 động cơ"), a sum; never
     a bare number for a question that says neither what it counts nor what it measures, nor a score
-    (the article's other match's "1-1" for "Barcelona thắng Juventus với tỷ số bao nhiêu?")."""
+    (the article's other match's "1-1" for "Barcelona thắng Juventus với tỷ số bao nhiêu?"); for a
+    question asking who, a person surely named (`person_spans`) whom the question does not name."""
     kind = question.held
+    if kind == "person":
+        return asks_someone(question) and names_new_person(text, asked_words(question))
     if kind == "amount":
         return holds_asked(text, kind, question)
     if kind != "number":
@@ -135,6 +153,18 @@ def states_asked(text: str, question: QuestionAnalysis) -> bool:
     if question.measures:
         return holds_new(text, kind, stated_numbers(question.effective), question.measures, strict=True)
     return False
+
+
+def asks_someone(question: QuestionAnalysis) -> bool:
+    """The question asks for a person as such ("ai", "which player"), not for a name of anything
+    ("Hội thảo có tên là gì?", of the person kind too)."""
+    pattern = question.pack.pattern("people.someone_asked")
+    return pattern is not None and bool(pattern.search(question.effective))
+
+
+def asked_words(question: QuestionAnalysis) -> str:
+    """What the question says, in its words and, bridged, in the articles' ("Japan": "nhật bản")."""
+    return f"{question.effective} {question.bridge.rendering}" if question.bridge else question.effective
 
 
 def numerals_in_words(text: str) -> list[tuple[int, set[tuple[str, str]]]]:

@@ -104,7 +104,7 @@ def person_spans(text: str) -> tuple[tuple[int, int, bool], ...]:
             spans.append((start, end, True))
             continue
         name = " ".join(words).lower()
-        if any(w.lower() in NOT_NAME_WORDS for w in text[m.start() : end].split()):
+        if any(w.lower() in NOT_NAME_WORDS for w in re.split(r"[\s-]+", text[m.start() : end])):
             continue
         if not words or name in places() or name in SURNAME_PLACES or start in after_place:
             continue

@@ -14,7 +14,7 @@ import numpy as np
 
 from embeddings import maxsim, similarity_matrices
 from qa.analysis import QuestionAnalysis, plain_terms, times_named
-from qa.checks import counts, has_kind, novel_kind
+from qa.checks import asked_words, counts, has_kind, novel_kind
 from qa.evidence import Evidence, ScoredSentence
 from qa.people import describes
 from qa.retrieval import Hit, QuestionVectors
@@ -82,7 +82,7 @@ class Scorer:
         term_weights = self.store.idf(terms, absent=0.0) if terms else np.zeros(0)
         total = float(term_weights.sum()) or 1.0
         kind, person, counted = question.kind, question.person, question.counted
-        asked = f"{question.effective} {bridge.rendering}" if bridge else question.effective
+        asked = asked_words(question)
         needed = list(question.content)
         needed_weights = self.store.idf(needed) if needed else np.zeros(0)
         margin = self.weights.value("scoring", "second_highlight_margin", lang)

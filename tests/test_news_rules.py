@@ -304,7 +304,7 @@ def test_a_short_answer_reads_a_number_with_its_scale_a_name_after_its_title_a_t
     for question, expected in SHORT_ANSWERS:
         short = counts_index.ask(question).short_answer
         assert short is not None and short.text == expected, (question, short)
-    hospital = counts_index.ask(SHORT_ANSWERS[10][0]).short_answer
+    hospital = counts_index.ask(next(q for q, a in SHORT_ANSWERS if a.startswith("Bệnh viện"))).short_answer
     assert hospital is not None and hospital.kind == "organisation"
 
 
@@ -471,3 +471,32 @@ def test_a_fitting_feature_reads_the_question_s_own_numbers_as_the_check_does():
     assert novel_kind("Đến năm 2020, Samsung dẫn đầu với 32,4%.", "number", question)
     assert not novel_kind("Trận đấu ở vòng 10.", "number", question)
     assert novel_kind("Có 10 đội tham dự.", "number", question)
+
+
+def test_the_person_a_sentence_from_the_topic_answers_who_and_no_name_is_made_up(fresh, tmp_path):
+    """The sentence naming the match names no scorer; the next one does: it is quoted. Asked who
+    heads a venture whose article names nobody, no name is given as the answer."""
+    rows = [
+        {
+            "id": "slna",
+            "date": "20201018",
+            "title": "SL Nghệ An thua Hải Phòng",
+            "text": "SL Nghệ An đã phải nhận thất bại nặng nề với tỷ số 1-3 trước Hải Phòng ở vòng 13 V-League 2020.\n"
+            "Trong pha tấn công ở phút 28, Peter băng xuống dũng mãnh bên cánh trái, kiến tạo cho Martins Felipe "
+            "dứt điểm hiểm hóc hạ gục Văn Toản, quân bình tỷ số 1-1.",
+        },
+        {
+            "id": "smbc",
+            "date": "20210420",
+            "title": "SMBC và những thương vụ lớn ở Việt Nam",
+            "text": "Cũng trong năm 2019, SMBC bắt tay với Tập đoàn BRG thành lập liên doanh để triển khai dự án "
+            "Thành phố Thông minh Bắc Hà Nội nằm trong quy hoạch hai bên bờ sông Hồng.",
+        },
+    ]
+    assistant = indexed(fresh, tmp_path / "people.jsonl", rows)
+    scorer = assistant.ask("Cầu thủ nào ghi bàn duy nhất cho SL Nghệ An trong trận thua Hải Phòng 1-3 ở vòng 13?")
+    assert not scorer.abstained and scorer.short_answer is not None
+    assert scorer.quotes[0].highlighted_text[0].startswith("Trong pha tấn công ở phút 28")
+    assert scorer.short_answer.text == "Martins Felipe"
+    head = assistant.ask("Ai đứng đầu liên doanh của SMBC và Tập đoàn BRG?")
+    assert head.short_answer is None
