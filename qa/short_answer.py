@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from qa.analysis import QuestionAnalysis
+from qa.analysis import QuestionAnalysis, times_named
 from qa.checks import ANSWERS, HOLDS, counting, unit_measure
 from qa.evidence import Evidence
 from qa.lang import languages
@@ -59,6 +59,7 @@ def _offsets_kept(pattern: re.Pattern, text: str) -> str:
 
 
 RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 triệu euro"
+CLAUSE_MARKS = ",;:()"  # what bounds the clause a value is said in
 NEAR = 6  # syllables around a candidate that are read for the question's words
 ORDINAL = _SHORT.get("short_answer.ordinal")
 ASKED_ORDINAL = _SHORT.pattern("short_answer.asked_ordinal")
@@ -213,6 +214,20 @@ def _ordinal_start(part: str, start: int, question: QuestionAnalysis) -> int:
     return next((start - len(n) - 1 for n in nouns if n and re.search(rf"(?<!\w){re.escape(n)}\s$", before)), start)
 
 
+def _of_time_asked(part: str, start: int, end: int, times: frozenset[str]) -> bool:
+    """The clause holding `part[start:end]` names no day or year, or one the question names
+    ("hơn 25,7 triệu chiếc" in "đến 2019 … hơn 25,7 triệu chiếc" for 2019, not "hơn 10 triệu
+    chiếc năm 2015")."""
+    if not times:
+        return True
+    opening = max(part.rfind(mark, 0, start) for mark in CLAUSE_MARKS)
+    closings = [i for i in (part.find(mark, end) for mark in CLAUSE_MARKS) if i >= 0]
+    told = times_named(part[opening + 1 : min(closings, default=len(part))])
+    # compared grain by grain: a question whose days are not read ("April 30") says nothing of days
+    told = {t for t in told if any(("/" in t) == ("/" in asked) for asked in times)}
+    return not told or bool(told & times)
+
+
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
     """The fact a date, number, amount, person, place or organisation question asks for, read off
     the highlighted sentence(s): of the spans the articles' pack cuts there that the question does
@@ -266,11 +281,13 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
                 preferred = ((start, end) in sure, " " in part[start:end].strip())
             else:
                 preferred = (False, False)
-            rank = (news, fits, of_counted, preferred, len(hits), closeness, -len(candidates))
+            # a count or sum said in a clause with another day or year than the question's is another time's
+            timely = kind not in ("number", "amount") or _of_time_asked(part, start, end, question.times)
+            rank = (news, timely, fits, of_counted, preferred, len(hits), closeness, -len(candidates))
             candidates.append((*rank, sentence, part, searched, start, end))
     if not candidates:
         return None
-    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:7])
+    *_, sentence, part, searched, start, end = max(candidates, key=lambda c: c[:8])
     scaled = " " in part[start:end].strip()  # "4 triệu": the scale is one of its unit's words
     # the noun counted is said whole, capitalised or not ("3 Phó chủ tịch", "9 trường hợp F1")
     said = counted.match(part, start) if counted is not None else None

@@ -142,7 +142,8 @@ def counts_index(fresh, tmp_path):
             "id": "o-to",
             "date": "20210310",
             "title": "Ô tô Trung Quốc",
-            "text": "Ngành ô tô Trung Quốc đã sản xuất hơn 10 triệu chiếc năm 2015.",
+            "text": "Từ con số hơn 10 triệu chiếc năm 2015, đến 2019 ngành xe hơi Trung Quốc đã đạt lượng sản xuất "
+            "hơn 25,7 triệu chiếc, đứng số 1 thế giới về quy mô, sản lượng và sức tiêu thụ.",
         },
         {
             "id": "lich-su",
@@ -270,7 +271,9 @@ SHORT_ANSWERS = [
     ("Bạn trai của Jennifer Lopez kém cô bao nhiêu tuổi?", "6 tuổi"),
     # a number in the measure asked before one in another: how long is not an age
     ("How long had Jennifer Lopez and Alex Rodriguez been dating when they split?", "4 năm hò hẹn"),
+    # a count said in a clause naming another year than the question's is another year's count
     ("Năm 2015 ngành ô tô Trung Quốc sản xuất bao nhiêu chiếc xe?", "hơn 10 triệu chiếc"),
+    ("Năm 2019 ngành xe hơi Trung Quốc sản xuất bao nhiêu chiếc?", "hơn 25,7 triệu chiếc"),
     # a day written out, a year before 1900 alone, a temperature with its unit
     ("BSkyB thông báo ý định thay thế các kênh truyền hình mặt đất khi nào?", "Vào ngày 8 tháng 2 năm 2007"),
     ("Nhà Trần đánh bại quân Mông Cổ ở Bạch Đằng khi nào?", "1288"),
