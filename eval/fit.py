@@ -24,8 +24,7 @@ from tqdm.auto import tqdm
 from eval.metrics import answer_from, contains_answer
 from eval.news import answering_articles
 from qa import Assistant
-from qa.analysis import QuestionAnalysis
-from qa.checks import SEARCHED_KINDS, holds_asked, names_someone, states_asked
+from qa.checks import SEARCHED_KINDS, holds_searched, states_asked
 from qa.scoring import PASSAGE_FEATURES, PASSAGE_WEIGHT_KEYS, SENTENCE_FEATURES, SENTENCE_WEIGHT_KEYS, Scorer
 
 DEPTH = 60  # candidates kept per question: the rerank depth is chosen among fewer
@@ -34,9 +33,9 @@ DEPTH = 60  # candidates kept per question: the rerank depth is chosen among few
 # numbers and other measures aside; 4: and its grain, a year or a birth, as `kind_first` does; 5:
 # `Candidate.states`, the stricter reading `kind_first` searches the article with; 6: the novel_kind
 # feature reads a number as the question's own as the check does; 7: a person is read by
-# `qa.people.person_spans`, held, stated and scored), so a cache of the old form is measured again
-# rather than misread.
-FORMAT = 7
+# `qa.people.person_spans`, held, stated and scored; 8: a thing's name, `qa.people.thing_names`), so
+# a cache of the old form is measured again rather than misread.
+FORMAT = 8
 EXPAND = 3  # leading articles whose every passage is kept
 
 
@@ -103,20 +102,13 @@ def measure(assistant: Assistant, question: dict, dataset: str, split: str) -> S
                 features=np.array([e.features[f] for f in PASSAGE_FEATURES], np.float32),
                 sentences=np.array([s.features for s in e.sentences], np.float32).reshape(-1, len(SENTENCE_FEATURES)),
                 judged=np.array([s.dense for s in e.sentences], np.float32),
-                holds=np.array([_holds(p, analysis) for p in parts], bool),
+                holds=np.array([bool(analysis.held) and holds_searched(p, analysis) for p in parts], bool),
                 states=np.array([states_asked(p, analysis) for p in parts], bool),
                 sentence_ok=np.array([ok and contains_answer(p, answers) for p in parts], bool),
                 ok=ok,
             )
         )
     return sample
-
-
-def _holds(text: str, analysis: QuestionAnalysis) -> bool:
-    """The sentence holds the kind asked, as `kind_first` reads it before searching beyond it."""
-    if analysis.held == "person":
-        return names_someone(text, analysis)
-    return bool(analysis.held) and holds_asked(text, analysis.held, analysis)
 
 
 def measure_all(jobs, progress: bool = True) -> list[Sample]:

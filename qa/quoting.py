@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from qa.analysis import QuestionAnalysis
-from qa.checks import SEARCHED_KINDS, holds_kind_asked, is_byline, names_someone_asked, states_asked
+from qa.checks import SEARCHED_KINDS, holds_kind_asked, holds_searched, is_byline, states_asked
 from qa.evidence import Evidence, ScoredSentence
 from qa.retrieval import Hit, QuestionVectors
 from qa.scoring import Scorer
@@ -53,17 +53,16 @@ def date_first(evidence: list[Evidence], nearby: float, held: str = "date") -> l
 
 
 def kind_first(evidence: list[Evidence], margin: float, question: QuestionAnalysis) -> list[Evidence]:
-    """For a question asking for a number, a sum or who: when the top quote's highlight holds none,
+    """For a question asking for a number, a sum or which thing: when the top quote's highlight holds none,
     the sentence that states it (`states_asked`), found anywhere among the evidence from the same
     article, if it scores within `margin` of the top quote's best sentence: that passage goes first
     with that sentence highlighted, rather than withholding a fact the article gives two sentences
     away ("Dự án có tổng vốn đầu tư gần 4,2 tỷ USD" after the sentence naming the project; the
-    scorer's name after the sentence naming the match)."""
+    app's name after the sentence describing it)."""
     kind = question.held  # a grain (a score, a year) is never searched for beyond the quote
     if not evidence or kind not in SEARCHED_KINDS:
         return evidence
-    held = names_someone_asked(evidence[0], question) if kind == "person" else None
-    if held or (held is None and holds_kind_asked(evidence[0], kind, question)):
+    if any(holds_searched(text, question) for text in evidence[0].highlighted_text):
         return evidence
     top = evidence[0]
     floor = top.best.score - margin

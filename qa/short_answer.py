@@ -11,7 +11,7 @@ from qa.checks import ANSWERS, HOLDS, counting, unit_measure
 from qa.evidence import Evidence
 from qa.lang import languages
 from qa.people import compact as _compact
-from qa.people import person_spans, persons_in, places
+from qa.people import person_spans, persons_in, places, thing_names
 from qa.text import plain_form, syllables
 from qa.types import ShortAnswer
 
@@ -48,7 +48,7 @@ UNIT_SIGN = re.compile(rf"\s*(?:%|°[CF])|/[^\W\d_]+|{GLUED}(?:/[^\W\d_]+)?")
 PER_UNIT = re.compile(r"/\d*[^\W\d_]+")
 UNIT_WORD = re.compile(r"[ \t]+([^\W\d_]\w*)")
 NUMBER_NEXT = re.compile(r"[ \t]+\d")
-NAMES = ("person", "place", "organisation")  # kinds whose spans are names, never a range's far end
+NAMES = ("person", "place", "organisation", "name")  # kinds whose spans are names, never a range's far end
 UNIT_WORDS = int(_SHORT.get("short_answer.unit_words", 0))
 UNIT_ENDS = frozenset(_SHORT.alternatives("short_answer.unit_ends"))
 
@@ -58,6 +58,7 @@ def _offsets_kept(pattern: re.Pattern, text: str) -> str:
     return pattern.sub(lambda m: " " * len(m.group()), text)
 
 
+NO_PATTERN = re.compile(r"(?!)")  # a kind whose spans no pattern cuts (`thing_names` does)
 RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 triệu euro"
 CLAUSE_MARKS = ",;:()"  # what bounds the clause a value is said in
 NEAR = 6  # syllables around a candidate that are read for the question's words
@@ -229,7 +230,7 @@ def _of_time_asked(part: str, start: int, end: int, times: frozenset[str]) -> bo
 
 
 def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer | None:
-    """The fact a date, number, amount, person, place or organisation question asks for, read off
+    """The fact a date, number, amount, person, place, organisation or name question asks for, read off
     the highlighted sentence(s): of the spans the articles' pack cuts there that the question does
     not say already, a count of what the question counts before any other count ("45 ngày" for "bao
     nhiêu ngày", not "2 tàu") and one in the measure asked before one in another ("4 năm", not "6
@@ -237,7 +238,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     with most of the question's content words around it, the closest on a tie; with the words
     before it that qualify it, the range it opens and, for a count, its unit after it."""
     kind = question.grain if question.grain in GRAINS else question.kind
-    pattern = GRAINS.get(kind) or SPANS.get(kind)
+    pattern = GRAINS.get(kind) or SPANS.get(kind) or (NO_PATTERN if kind == "name" else None)
     if pattern is None or kind == "both":
         return None
     text, asked = evidence.passage.text, question.effective.lower()
@@ -257,6 +258,8 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
             named = person_spans(part)
             sure = {(a, b) for a, b, certain in named if certain}
             spans = [(a, b) for a, b, _ in named if not _opening_word(part, a, b, asked)]
+        if kind == "name":  # a thing named in its maker's spelling ("Do It Later", "F-16")
+            spans = list(thing_names(part))
         if kind == "place":
             people = persons_in(part)
             spans = [(a, b) for a, b in spans if _may_be_place(part, a, b, people)]

@@ -476,30 +476,25 @@ def test_a_fitting_feature_reads_the_question_s_own_numbers_as_the_check_does():
     assert novel_kind("Có 10 đội tham dự.", "number", question)
 
 
-def test_the_person_a_sentence_from_the_topic_answers_who_and_no_name_is_made_up(fresh, tmp_path):
-    """The sentence naming the match names no scorer; the next one does: it is quoted. Asked who
-    heads a venture whose article names nobody, no name is given as the answer."""
+def test_which_thing_is_answered_by_the_sentence_naming_it_and_the_name_is_the_short_answer(fresh, tmp_path):
+    """The sentence like the question describes the app; the one after names it: that one is quoted,
+    its name in bold."""
     rows = [
         {
-            "id": "slna",
-            "date": "20201018",
-            "title": "SL Nghệ An thua Hải Phòng",
-            "text": "SL Nghệ An đã phải nhận thất bại nặng nề với tỷ số 1-3 trước Hải Phòng ở vòng 13 V-League 2020.\n"
-            "Trong pha tấn công ở phút 28, Peter băng xuống dũng mãnh bên cánh trái, kiến tạo cho Martins Felipe "
-            "dứt điểm hiểm hóc hạ gục Văn Toản, quân bình tỷ số 1-1.",
-        },
-        {
-            "id": "smbc",
+            "id": "goi-gia",
             "date": "20210420",
-            "title": "SMBC và những thương vụ lớn ở Việt Nam",
-            "text": "Cũng trong năm 2019, SMBC bắt tay với Tập đoàn BRG thành lập liên doanh để triển khai dự án "
-            "Thành phố Thông minh Bắc Hà Nội nằm trong quy hoạch hai bên bờ sông Hồng.",
-        },
+            "title": "Ứng dụng tạo cuộc gọi giả",
+            "text": "Đây là ứng dụng miễn phí, cho phép người dùng hẹn giờ để tạo ra các cuộc gọi điện thoại ảo đến "
+            "smartphone của mình. Không cần phải làm phiền người thân, bạn có thể tự tạo ra cuộc gọi ngay trên "
+            "smartphone của mình nhờ vào ứng dụng Do It Later.",
+        }
     ]
-    assistant = indexed(fresh, tmp_path / "people.jsonl", rows)
-    scorer = assistant.ask("Cầu thủ nào ghi bàn duy nhất cho SL Nghệ An trong trận thua Hải Phòng 1-3 ở vòng 13?")
-    assert not scorer.abstained and scorer.short_answer is not None
-    assert scorer.quotes[0].highlighted_text[0].startswith("Trong pha tấn công ở phút 28")
-    assert scorer.short_answer.text == "Martins Felipe"
-    head = assistant.ask("Ai đứng đầu liên doanh của SMBC và Tập đoàn BRG?")
-    assert head.short_answer is None
+    assistant = indexed(fresh, tmp_path / "apps.jsonl", rows)
+    for question in (
+        "Ứng dụng miễn phí nào cho phép tự tạo cuộc gọi giả đến điện thoại?",
+        "Which free app fakes a phone call?",
+    ):
+        answer = assistant.ask(question)
+        assert not answer.abstained and answer.short_answer is not None, question
+        assert answer.quotes[0].highlighted_text[0].startswith("Không cần phải làm phiền"), question
+        assert answer.short_answer.text == "Do It Later"

@@ -88,7 +88,7 @@ def test_kind_asked_reads_the_question_language():
     assert analyze("What is the annual budget of the ESIWA project?", "en").kind == "amount"
     assert analyze("What was the cost of the project in euros?", "en").kind == "amount"
     assert analyze("What is the population of the city?", "en").kind == "number"
-    assert analyze("What is the name of the project?", "en").kind is None
+    assert analyze("What is the name of the project?", "en").kind == "name"
     # who wrote the article (its byline), in everyday words; a poem's author is any person
     assert analyze("Ai viết bài về buổi tiếp?", "vi").kind == analyze("Ai viết bài này?", "vi").kind == "author"
     assert analyze("Ai đã viết bài thơ “Cái mặt nạ của Tình trạng vô chính phủ”?", "vi").kind == "person"
@@ -248,3 +248,16 @@ def test_a_person_is_named_by_title_family_name_or_foreign_spelling_not_by_any_c
     # a name the question says is no new person, however it is accented
     assert not names_new_person("Ông Lê Anh Vũ phát biểu.", "Le Anh Vu la ai?")
     assert names_new_person("Ông Lê Anh Vũ phát biểu.", "Ai phát biểu?")
+
+
+def test_a_thing_is_named_in_its_maker_s_spelling_with_digits_or_in_quotes_never_by_a_country():
+    """The names a "which app / which film" question's sentence must hold."""
+    from qa.people import thing_names
+
+    def things(text: str) -> list[str]:
+        return [text[a:b] for a, b in thing_names(text)]
+
+    assert things("Nomadland thắng giải Phim hay nhất tại Việt Nam và Nhật Bản.") == ["Nomadland"]
+    assert things("Mỹ bán 66 chiếc F-16 và hệ thống M109A6 cho Đài Loan.") == ["F-16", "M109A6"]
+    assert things("Hãy thử ứng dụng “Hẹn giờ gọi” trên điện thoại.") == ["Hẹn giờ gọi"]
+    assert things("Hội nghị diễn ra tại Hà Nội, do Bộ Y tế và WHO tổ chức.") == []
