@@ -49,7 +49,7 @@ class Candidate:
     sentences: np.ndarray  # (sentences, SENTENCE_FEATURES)
     judged: np.ndarray  # each sentence's similarity to the judging vector
     holds: np.ndarray  # each sentence holds the kind asked (bool)
-    states: np.ndarray  # each sentence states the number, sum or person asked, as `kind_first` reads it (bool)
+    states: np.ndarray  # each sentence states the number, sum or name asked, as `kind_first` reads it (bool)
     sentence_ok: np.ndarray  # each sentence holds the answer (bool)
     ok: bool  # the passage is the one that answers
 
