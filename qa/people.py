@@ -69,6 +69,14 @@ def _named_by_surname(words: list[str]) -> int | None:
     return None
 
 
+def _run_end(text: str, run: re.Match) -> int:
+    """Where a capitalised run ends, a sentence's full stop or a closing apostrophe left out."""
+    end = run.end()
+    while end > run.start() and text[end - 1] in ".'’":
+        end -= 1
+    return end
+
+
 @lru_cache(maxsize=4096)
 def person_spans(text: str) -> tuple[tuple[int, int, bool], ...]:
     """Where `text` names a person, as (start, end, sure): a name after a title ("tiền đạo
@@ -81,9 +89,7 @@ def person_spans(text: str) -> tuple[tuple[int, int, bool], ...]:
     after_title = {m.end() for m in TITLE_BEFORE.finditer(text)}
     after_place = {m.end() for m in PLACE_BEFORE.finditer(text)}
     for m in CAPITALISED_RUN.finditer(text):
-        start, end = m.start(), m.end()
-        while end > start and text[end - 1] in ".'’":
-            end -= 1
+        start, end = m.start(), _run_end(text, m)
         words = text[start:end].split()
         titled = start in after_title
         body = False  # the name follows a body's acronym: "THCS Hoàng Hoa Thám" is a school, "CIO Lê Anh Vũ" a man
@@ -134,15 +140,13 @@ def thing_names(text: str) -> tuple[tuple[int, int], ...]:
     "F-16"), or a short capitalised title in quotes; never a country."""
     spans = [(m.start(1), m.end(1)) for m in QUOTED_TITLE.finditer(text)]
     for m in CAPITALISED_RUN.finditer(text):
-        start, end = m.start(), m.end()
-        while end > start and text[end - 1] in ".'’":
-            end -= 1
+        start, end = m.start(), _run_end(text, m)
         words = text[start:end].split()
         if not words or text[start:end].lower() in places():
             continue
         if any((_foreign(w) and not w.isupper()) or MODEL_NAME.fullmatch(w) for w in words):
             spans.append((start, end))
-    return tuple(spans)
+    return tuple(dict.fromkeys(spans))  # a quoted name is a capitalised run too: once
 
 
 def names_in(text: str) -> list[str]:

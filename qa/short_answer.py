@@ -32,6 +32,7 @@ SPANS = {kind: _SHORT.pattern(f"short_answer.{kind}") or pattern for kind, patte
 for _kind in ("place", "organisation"):  # kinds sentences are not scored by, only cut from
     if (_unscored := _SHORT.pattern(f"short_answer.{_kind}")) is not None:
         SPANS[_kind] = _unscored
+SPANS["name"] = re.compile(r"(?!)")  # a thing's name is cut by `thing_names`, not by a pattern
 # a grain asked is cut as the highlight holds it ("1-1" for "tỷ số bao nhiêu": `holds.score`)
 GRAINS = {grain: HOLDS[grain] for grain in ("score",) if HOLDS.get(grain) is not None}
 # what a place is, written before its name ("đảo Catanduanes", "huyện Mường Lát")
@@ -58,7 +59,6 @@ def _offsets_kept(pattern: re.Pattern, text: str) -> str:
     return pattern.sub(lambda m: " " * len(m.group()), text)
 
 
-NO_PATTERN = re.compile(r"(?!)")  # a kind whose spans no pattern cuts (`thing_names` does)
 RANGE_BEFORE = re.compile(r"\d[\d.,]*\s*[-–]\s*$")  # "120-" of "120-130 triệu euro"
 CLAUSE_MARKS = ",;:()"  # what bounds the clause a value is said in
 NEAR = 6  # syllables around a candidate that are read for the question's words
@@ -238,7 +238,7 @@ def short_answer(evidence: Evidence, question: QuestionAnalysis) -> ShortAnswer 
     with most of the question's content words around it, the closest on a tie; with the words
     before it that qualify it, the range it opens and, for a count, its unit after it."""
     kind = question.grain if question.grain in GRAINS else question.kind
-    pattern = GRAINS.get(kind) or SPANS.get(kind) or (NO_PATTERN if kind == "name" else None)
+    pattern = GRAINS.get(kind) or SPANS.get(kind)
     if pattern is None or kind == "both":
         return None
     text, asked = evidence.passage.text, question.effective.lower()
